@@ -1,0 +1,19 @@
+# Thin wrappers behind README's two commands.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade "pip==26.3"
+	$(PY) -m pip install -q -c constraints.txt -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+example: install
+	$(VENV)/bin/sourcetrace analyze example --format text
+
+test: install
+	$(PY) -m pytest
+
+.PHONY: install example test

@@ -1,0 +1,92 @@
+"""The one serializer: Document -> the JSON contract (see schema.json beside this file).
+
+Keys are always present (null or []), lists are sorted by start, spans are
+{"start", "end", "text"} in character offsets into document.text.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from ..document import Document, Span
+
+SCHEMA_VERSION = "1.0"
+
+
+def span_json(span: Span | None) -> dict[str, Any] | None:
+    if span is None:
+        return None
+    return {"start": span.start, "end": span.end, "text": span.text}
+
+
+def to_dict(doc: Document) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "document": {
+            "id": doc.id,
+            "title": doc.title,
+            "published": doc.published,
+            "url": doc.url,
+            "outlet": doc.outlet,
+            "language": doc.language,
+            "text": doc.text,
+        },
+        "quotes": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "start": q.span.start,
+                "end": q.span.end,
+                "text": q.span.text,
+                "speaker": span_json(q.speaker),
+                "cue": span_json(q.cue),
+                "source_id": q.source_id,
+            }
+            for q in sorted(doc.quotes, key=lambda q: (q.span.start, q.span.end))
+        ],
+        "sources": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "type": s.type,
+                "mentions": [span_json(m) for m in s.mentions],
+                "quote_ids": list(s.quote_ids),
+                "evidence": s.evidence,
+                "anonymity": None
+                if s.anonymity is None
+                else {"reason_given": s.anonymity.reason_given, "reason": span_json(s.anonymity.reason)},
+            }
+            for s in doc.sources
+        ],
+        "quoted_terms": [
+            {"start": q.span.start, "end": q.span.end, "text": q.span.text, "function": q.function}
+            for q in doc.quoted
+        ],
+        "warnings": [
+            {"stage": w.stage, "code": w.code, "message": w.message, "span": span_json(w.span)}
+            for w in doc.warnings
+        ],
+    }
+
+
+def dumps(doc: Document, *, indent: int | None = None) -> str:
+    return json.dumps(to_dict(doc), ensure_ascii=False, indent=indent)
+
+
+@functools.lru_cache(maxsize=None)
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when `data` breaks the contract."""
+    import jsonschema
+
+    jsonschema.validate(data, schema())
+
+
+def dumps_schema() -> str:
+    return json.dumps(schema(), indent=2)

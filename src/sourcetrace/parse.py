@@ -1,0 +1,112 @@
+"""Parse only the parts of a document that attribution needs.
+
+Attribution needs the dependency parse around quotes and cue words, not of the whole article.
+`parse_windows` runs spaCy over a few character windows (merged where they touch) and returns a
+`Parsed` view that answers "which tokens lie in [start, end)" in document offsets.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import nlp as nlp_module
+
+MAX_WINDOW = 6000  # characters; longer windows are cut (spaCy's cost grows with length)
+
+
+@dataclass(frozen=True)
+class Tok:
+    """A parsed token in document offsets. `head` and `children` are indexes into Parsed.toks."""
+
+    i: int
+    start: int
+    end: int
+    text: str
+    lower: str
+    lemma: str
+    pos: str
+    tag: str
+    dep: str
+    head: int
+    children: tuple[int, ...]
+    sent_start: bool
+
+
+class Parsed:
+    def __init__(self, toks: list[Tok]):
+        self.toks = toks
+        self._starts = [t.start for t in toks]
+
+    def in_range(self, start: int, end: int) -> list[Tok]:
+        lo = bisect.bisect_left(self._starts, start)
+        hi = bisect.bisect_left(self._starts, end)
+        return [t for t in self.toks[lo:hi] if t.end <= end]
+
+    def head(self, tok: Tok) -> Tok:
+        return self.toks[tok.head]
+
+    def children(self, tok: Tok) -> list[Tok]:
+        return [self.toks[c] for c in tok.children]
+
+    def subtree(self, tok: Tok) -> list[Tok]:
+        out, todo = [], [tok.i]
+        while todo:
+            i = todo.pop()
+            out.append(self.toks[i])
+            todo.extend(self.toks[i].children)
+        return sorted(out, key=lambda t: t.i)
+
+
+def _snap(text: str, pos: int, direction: int) -> int:
+    """Move a window edge outward to whitespace so no word is cut."""
+    n = len(text)
+    steps = 0
+    while 0 < pos < n and not text[pos - 1].isspace() and not text[pos].isspace() and steps < 50:
+        pos += direction
+        steps += 1
+    return max(0, min(n, pos))
+
+
+def merge_windows(text: str, windows: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans = sorted((_snap(text, s, -1), _snap(text, e, 1)) for s, e in windows if e > s)
+    merged: list[list[int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1] and e - merged[-1][0] <= MAX_WINDOW:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, min(e, s + MAX_WINDOW)])
+    out = []
+    for s, e in merged:
+        if out and s < out[-1][1]:
+            s = out[-1][1]
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def parse_windows(text: str, windows: Iterable[tuple[int, int]]) -> Parsed:
+    merged = merge_windows(text, windows)
+    nlp = nlp_module.load()
+    toks: list[Tok] = []
+    for (start, _end), sdoc in zip(merged, nlp.pipe(text[s:e] for s, e in merged)):
+        base = len(toks)
+        for t in sdoc:
+            toks.append(
+                Tok(
+                    i=base + t.i,
+                    start=start + t.idx,
+                    end=start + t.idx + len(t.text),
+                    text=t.text,
+                    lower=t.lower_,
+                    lemma=t.lemma_.lower(),
+                    pos=t.pos_,
+                    tag=t.tag_,
+                    dep=t.dep_,
+                    head=base + t.head.i,
+                    children=tuple(base + c.i for c in t.children),
+                    sent_start=bool(t.is_sent_start),
+                )
+            )
+    return Parsed(toks)

@@ -1,0 +1,263 @@
+"""Cues and speakers for quotes.
+
+requires: sentences, paragraphs, quoted, quotes
+assigns:  quotes (speaker, cue, speaker_phrase filled in)
+
+For each quotation, in order:
+1. the parse link from the quote to a speech verb outside it ("'...,' said a source": the quote's
+   clause depends on "said"), then the nearest speech verb in the quote's own sentence outside
+   any quotation, after the quote first, then before it ("Putin stated, '...'"), or
+   "according to X";
+2. the speaker is that verb's subject (or the object of "according to"), as a noun phrase;
+3. a quote with no cue of its own takes the speaker of the previous quote in the same or the
+   previous paragraph ("'X,' he said. 'Y.'", consecutive quote paragraphs) or the subject of a
+   speech verb in the sentence just before it ("Earnest said on Monday: ... '...'"), whichever is
+   nearer.
+Only the windows around quotes are parsed (see `sourcetrace.parse`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..document import Document, Quote, Span
+from ..lexicons import words
+from ..parse import Parsed, Tok, parse_windows
+from ..spans import SpanIndex
+
+NAME = "attribution"
+REQUIRES = ("sentences", "paragraphs", "quoted", "quotes")
+ASSIGNS = ("quotes",)
+
+CONTEXT = 400  # characters of frame parsed on each side of a quote
+EDGE = 300  # characters of a long quote's own text parsed at each end
+
+_SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+_NOUNISH = {"NOUN", "PROPN", "PRON", "NUM", "X"}
+
+
+def _is_cue(tok: Tok) -> bool:
+    return tok.pos in ("VERB", "AUX") and tok.lemma in words("speech_verbs") or (
+        tok.lower == "according"
+    )
+
+
+def _windows(doc: Document, sents: SpanIndex) -> list[tuple[int, int]]:
+    out = []
+    for q in doc.quotes:
+        first = sents.index_at(q.span.start) or 0
+        s_start = sents[max(0, first - 1)].start if len(sents) else 0
+        s_end_i = sents.index_at(max(q.span.start, q.span.end - 1))
+        s_end = sents[s_end_i].end if s_end_i is not None else q.span.end
+        left = max(s_start, q.span.start - CONTEXT)
+        right = min(max(s_end, q.span.end), q.span.end + CONTEXT)
+        if q.span.end - q.span.start > 2 * EDGE:
+            out.append((left, q.span.start + EDGE))
+            out.append((q.span.end - EDGE, right))
+        else:
+            out.append((left, right))
+    return out
+
+
+class _Frames:
+    """Which characters lie inside a quotation (not usable as a frame)."""
+
+    def __init__(self, doc: Document):
+        self.spans = sorted(
+            (q.span.start, q.span.end) for q in doc.quoted if q.function == "quotation" and not q.nested
+        )
+
+    def inside(self, tok: Tok) -> bool:
+        for s, e in self.spans:
+            if s <= tok.start < e:
+                return True
+            if s > tok.start:
+                return False
+        return False
+
+
+def speaker_span(doc: Document, parsed: Parsed, head: Tok) -> tuple[Span, Span]:
+    """The speaker mention (head noun and its left modifiers, plus close/familiar/for phrases)
+    and the whole noun phrase (for typing evidence)."""
+    if head.pos == "PRON":
+        s = doc.span(head.start, head.end)
+        return s, s
+    subtree = parsed.subtree(head)
+    left = [t for t in subtree if t.i <= head.i]
+    start_tok = left[0]
+    end_tok = head
+    keep = words("speaker_modifiers")
+    for child in parsed.children(head):
+        if child.i < head.i:
+            continue
+        if child.dep in ("compound", "flat", "nummod") or (
+            child.dep in ("amod", "prep", "acl") and child.lower in keep
+        ):
+            end_tok = max(end_tok, parsed.subtree(child)[-1], key=lambda t: t.i)
+        elif child.dep == "appos" and child.pos == "PROPN":
+            end_tok = max(end_tok, parsed.subtree(child)[-1], key=lambda t: t.i)
+        else:
+            break
+    toks = [t for t in subtree if start_tok.i <= t.i <= end_tok.i]
+    while toks and (toks[0].pos == "PUNCT" or toks[0].lower in ("and", "but", "—")):
+        toks.pop(0)
+    while toks and toks[-1].pos == "PUNCT":
+        toks.pop()
+    if not toks:
+        toks = [head]
+    phrase_toks = [t for t in subtree if t.pos != "PUNCT" or subtree[0].i < t.i < subtree[-1].i]
+    mention = doc.span(toks[0].start, toks[-1].end)
+    phrase = doc.span(phrase_toks[0].start, phrase_toks[-1].end) if phrase_toks else mention
+    return mention, phrase
+
+
+def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames) -> Tok | None:
+    if cue.lower == "according":
+        for child in parsed.children(cue):
+            if child.lower == "to":
+                for obj in parsed.children(child):
+                    if obj.dep == "pobj":
+                        return obj
+        return None
+    verb = cue
+    for _ in range(3):
+        for child in parsed.children(verb):
+            if child.dep in _SUBJECT_DEPS and not frames.inside(child):
+                if child.dep == "nsubjpass":
+                    continue
+                return child
+            if child.dep == "agent":
+                for obj in parsed.children(child):
+                    if obj.dep == "pobj":
+                        return obj
+        if verb.dep in ("conj", "xcomp", "advcl") and verb.head != verb.i:
+            verb = parsed.head(verb)
+            continue
+        break
+    # "with state media emphasizing ...": spaCy may attach the subject to the preposition.
+    return None
+
+
+def _linked_cue(parsed: Parsed, quote: Quote, frames: _Frames) -> Tok | None:
+    """A speech verb outside the quote that the quote's clause depends on."""
+    inside = parsed.in_range(quote.span.start, quote.span.end)
+    for tok in inside:
+        head = parsed.head(tok)
+        if quote.span.start <= head.start < quote.span.end:
+            continue
+        for _ in range(3):
+            if frames.inside(head):
+                break
+            if _is_cue(head):
+                return head
+            if head.head == head.i:
+                break
+            head = parsed.head(head)
+    return None
+
+
+def _nearest_cue(parsed: Parsed, toks: list[Tok], frames: _Frames, reverse: bool) -> Tok | None:
+    seq = reversed(toks) if reverse else toks
+    for tok in seq:
+        if not frames.inside(tok) and _is_cue(tok) and _speaker_of(parsed, tok, frames) is not None:
+            return tok
+    return None
+
+
+def _cue_and_speaker(
+    doc: Document, parsed: Parsed, quote: Quote, sentence_start: int, sentence_end: int, frames: _Frames
+) -> tuple[Tok, Tok] | None:
+    cue = _linked_cue(parsed, quote, frames)
+    if cue is not None:
+        speaker = _speaker_of(parsed, cue, frames)
+        if speaker is not None:
+            return cue, speaker
+    after = [t for t in parsed.in_range(quote.span.end, sentence_end) if not frames.inside(t)]
+    next_quote = next((s for s, _ in frames.spans if s >= quote.span.end), None)
+    if next_quote is not None:
+        after = [t for t in after if t.start < next_quote]
+    cue = _nearest_cue(parsed, after, frames, reverse=False)
+    if cue is None:
+        before = parsed.in_range(sentence_start, quote.span.start)
+        cue = _nearest_cue(parsed, before, frames, reverse=True)
+    if cue is None:
+        return None
+    speaker = _speaker_of(parsed, cue, frames)
+    return (cue, speaker) if speaker is not None else None
+
+
+def _previous_sentence_cue(
+    parsed: Parsed, sents: SpanIndex, quote: Quote, frames: _Frames
+) -> tuple[Tok, Tok] | None:
+    i = sents.index_at(quote.span.start)
+    if i is None or i == 0:
+        return None
+    prev = sents[i - 1]
+    cue = _nearest_cue(parsed, parsed.in_range(prev.start, prev.end), frames, reverse=True)
+    if cue is None:
+        return None
+    speaker = _speaker_of(parsed, cue, frames)
+    return (cue, speaker) if speaker is not None else None
+
+
+def _starts_sentence(doc: Document, sents: SpanIndex, quote: Quote) -> bool:
+    s = sents.at(quote.span.start)
+    return s is None or not doc.text[s.start:quote.span.start].strip()
+
+
+def run(doc: Document) -> Document:
+    if not doc.quotes:
+        return doc
+    sents = SpanIndex(doc.sentences)
+    paras = SpanIndex(doc.paragraphs)
+    frames = _Frames(doc)
+    parsed = parse_windows(doc.text, _windows(doc, sents))
+    out: list[Quote] = []
+    for quote in doc.quotes:
+        s_first = sents.at(quote.span.start)
+        s_last = sents.at(max(quote.span.start, quote.span.end - 1))
+        s_start = s_first.start if s_first else quote.span.start
+        s_end = s_last.end if s_last else quote.span.end
+        if s_end < quote.span.end:
+            s_end = quote.span.end
+        found = _cue_and_speaker(doc, parsed, quote, s_start, s_end, frames)
+        if found is not None:
+            cue, head = found
+            mention, phrase = speaker_span(doc, parsed, head)
+            how = "cue"
+            out.append(replace(quote, speaker=mention, speaker_phrase=phrase,
+                               cue=doc.span(cue.start, cue.end), how=how))
+            continue
+        out.append(_inherit(doc, parsed, sents, paras, frames, quote, out))
+    return doc.evolve(quotes=tuple(out))
+
+
+def _inherit(doc, parsed, sents, paras, frames, quote: Quote, previous: list[Quote]) -> Quote:
+    """A quote with no cue of its own: the previous quote's speaker or the last sentence's."""
+    prev_q = next((q for q in reversed(previous) if q.speaker is not None), None)
+    pi = paras.index_at(quote.span.start)
+    candidates = []
+    if prev_q is not None and pi is not None:
+        prev_pi = paras.index_at(prev_q.span.start)
+        same_para = prev_pi == pi
+        para_before = prev_pi == pi - 1 and _starts_sentence(doc, sents, quote)
+        if (same_para or para_before) and not _cue_between(parsed, frames, prev_q.span.end, quote.span.start):
+            candidates.append((prev_q.span.end, "previous-quote", prev_q))
+    if _starts_sentence(doc, sents, quote):
+        found = _previous_sentence_cue(parsed, sents, quote, frames)
+        if found is not None:
+            cue, head = found
+            candidates.append((cue.end, "previous-sentence", (cue, head)))
+    if not candidates:
+        return quote
+    _, how, what = max(candidates, key=lambda c: c[0])
+    if how == "previous-quote":
+        return replace(quote, speaker=what.speaker, speaker_phrase=what.speaker_phrase, cue=None, how=how)
+    cue, head = what
+    mention, phrase = speaker_span(doc, parsed, head)
+    return replace(quote, speaker=mention, speaker_phrase=phrase, cue=doc.span(cue.start, cue.end), how=how)
+
+
+def _cue_between(parsed: Parsed, frames: _Frames, start: int, end: int) -> bool:
+    """Whether a new attribution (speech verb with its own subject) stands between two quotes."""
+    return _nearest_cue(parsed, parsed.in_range(start, end), frames, reverse=False) is not None

@@ -1,0 +1,104 @@
+"""Quote finding: styles, partial and split quotes, multi-paragraph quotes, apostrophes."""
+
+import pytest
+
+from sourcetrace.document import Document
+from sourcetrace.pipeline import build_pipeline, run
+
+STAGES = build_pipeline(["segment", "quotes"])
+
+
+def found(text):
+    doc = run(Document(text), STAGES)
+    return doc, [q.span.text for q in doc.quotes]
+
+
+@pytest.mark.parametrize(
+    "text, quote",
+    [
+        ('"We will win," the general said.', '"We will win,"'),
+        ("“We will win,” the general said.", "“We will win,”"),
+        ("''We will win,'' the general said.", "''We will win,''"),
+        ("‘We will win,’ the general said.", "‘We will win,’"),
+        ("'We will win,' the general said.", "'We will win,'"),
+        ("«We will win», the general said.", "«We will win»"),
+        ("„We will win“, the general said.", "„We will win“"),
+    ],
+)
+def test_every_quote_style_gives_one_direct_quote(text, quote):
+    doc, quotes = found(text)
+    assert quotes == [quote]
+    assert doc.quotes[0].kind == "direct"
+    assert not doc.warnings
+
+
+def test_nested_quotes_stay_inside_the_outer_quote():
+    doc, quotes = found("“He told me ‘never again’ and left,” she said.")
+    assert quotes == ["“He told me ‘never again’ and left,”"]
+    assert [q.nested for q in doc.quoted] == [False, True]
+
+
+def test_apostrophes_are_never_quote_marks():
+    text = "‘O’Brien’s men and the soldiers’ families won’t leave,’ said Sean O'Brien's aide."
+    doc, quotes = found(text)
+    assert quotes == ["‘O’Brien’s men and the soldiers’ families won’t leave,’"]
+    assert not doc.warnings
+
+
+def test_plural_possessive_outside_a_quote_is_not_a_mark():
+    doc, quotes = found("The soldiers’ families waited. The Joneses' house burned.")
+    assert quotes == [] and not doc.warnings and not doc.quoted
+
+
+def test_partial_quote_inside_the_authors_sentence():
+    doc, _ = found("Putin praised their ‘professionalism and courage’ in the operation.")
+    assert [(q.span.text, q.kind) for q in doc.quotes] == [("‘professionalism and courage’", "partial")]
+
+
+def test_split_quote_gives_one_quote_per_run():
+    doc, quotes = found('"We came," he said, "and we stayed."')
+    assert quotes == ['"We came,"', '"and we stayed."']
+
+
+def test_multi_paragraph_quote_opens_each_paragraph_and_closes_once():
+    text = "The minister said:\n“First paragraph of the speech.\n“Second paragraph of it.\n“And the end.”\nAfter that, silence."
+    doc, quotes = found(text)
+    assert quotes == ["“First paragraph of the speech.", "“Second paragraph of it.", "“And the end.”"]
+    assert all(q.kind == "direct" for q in doc.quotes)
+    assert len(doc.quoted) == 1 and len(doc.quoted[0].pieces) == 3
+    assert not doc.warnings
+
+
+def test_line_break_inside_one_quote_keeps_it_whole():
+    text = "Putin stated, ‘The people will never forget.\nTheir sacrifice was great.’ Then he left."
+    _, quotes = found(text)
+    assert quotes == ["‘The people will never forget.\nTheir sacrifice was great.’"]
+
+
+def test_unbalanced_mark_is_a_warning_not_a_crash():
+    doc, quotes = found("“This never closes, he said.\nNext paragraph is plain.")
+    assert quotes == []
+    assert [w.code for w in doc.warnings] == ["unbalanced-quote"]
+    assert doc.warnings[0].span.text == "“"
+
+
+def test_stray_closing_mark_is_a_warning():
+    doc, _ = found("Nothing opened here” at all.")
+    assert [w.code for w in doc.warnings] == ["unbalanced-quote"]
+
+
+@pytest.mark.parametrize(
+    "text, function",
+    [
+        ("According to the Telegram channel ‘Military Review,’ troops moved.", "name"),
+        ("They wore ‘Modul-kokon’ armor vests.", "name"),
+        ("The operation to ‘liberate’ Kursk Oblast went on.", "scare"),
+        ("The so-called ‘referendum’ was held.", "scare"),
+        ("Officials avoid the word 'war' in public.", "mention"),
+        ('Trump called the deal "a disaster for our workers," adding more.', "quotation"),
+    ],
+)
+def test_quote_marks_get_a_function(text, function):
+    doc, quotes = found(text)
+    assert [q.function for q in doc.quoted] == [function]
+    assert (function == "quotation") == bool(quotes)
