@@ -38,11 +38,14 @@ def test_control_characters(analyze):
 
 
 def test_five_megabytes_of_text(analyze):
-    para = ('“We will hold the line,” the commander said. Troops moved ‘north’ at dawn, '
-            'and the soldiers’ families waited. ' * 20 + "\n")
-    text = (para * (5_000_000 // len(para) + 1))[:5_000_000]
+    # Prose with a quoted paragraph now and then, and apostrophes and stray marks throughout.
+    prose = "Troops moved ‘north’ at dawn, and the soldiers’ families waited in O'Brien's barn. " * 30 + "\n"
+    quoted = "“We will hold the line,” the commander said. “Nobody leaves.\n"
+    block = prose * 60 + quoted
+    text = (block * (5_000_000 // len(block) + 1))[:5_000_000]
     data = check(analyze, text)
-    assert len(data["quotes"]) > 1000
+    assert len(data["quotes"]) > 20
+    assert any(w["code"] == "unbalanced-quote" for w in data["warnings"])
 
 
 def test_five_megabytes_without_a_line_break(analyze):

@@ -4,7 +4,9 @@ Gold: one article per line, {"id", "text", "quotes": [{"start", "end", "kind", "
 "speaker_start", "speaker_end", ...}]} (see shared/data/polnear/README.md). Each gold record is
 one contiguous content fragment; our quotes are compared fragment to fragment.
 
-Metrics, overall and per kind (gold kind vs predicted kind; our `partial` counts as `mixed`):
+Metrics, overall and per kind (gold kind vs predicted kind). PolNeAR derives "direct" as "the whole
+content is inside quotation marks", which is what our `partial` quotes are too, so they count as
+direct; "mixed" is content partly inside marks:
 - exact: the same character offsets (after trimming whitespace);
 - overlap: the words both spans share are at least half the words of the longer span; pairs
   are matched one-to-one, best overlap first;

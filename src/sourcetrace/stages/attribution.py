@@ -30,6 +30,9 @@ REQUIRES = ("sentences", "paragraphs", "quoted", "quotes")
 ASSIGNS = ("quotes",)
 
 CONTEXT = 400  # characters of frame parsed on each side of a quote
+TAIL_CHARS = 120  # characters after a quote parsed even past its sentence ('"...!" Maher replied.')
+NEAR_TOKENS = 12  # a cue this close after a quote is taken before any other
+TAIL_TOKENS = 6  # a cue in the next sentence counts only within its first tokens
 EDGE = 300  # characters of a long quote's own text parsed at each end
 
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
@@ -50,7 +53,7 @@ def _windows(doc: Document, sents: SpanIndex) -> list[tuple[int, int]]:
         s_end_i = sents.index_at(max(q.span.start, q.span.end - 1))
         s_end = sents[s_end_i].end if s_end_i is not None else q.span.end
         left = max(s_start, q.span.start - CONTEXT)
-        right = min(max(s_end, q.span.end), q.span.end + CONTEXT)
+        right = max(min(max(s_end, q.span.end), q.span.end + CONTEXT), q.span.end + TAIL_CHARS)
         if q.span.end - q.span.start > 2 * EDGE:
             out.append((left, q.span.start + EDGE))
             out.append((q.span.end - EDGE, right))
@@ -165,25 +168,55 @@ def _nearest_cue(parsed: Parsed, toks: list[Tok], frames: _Frames, reverse: bool
 
 
 def _cue_and_speaker(
-    doc: Document, parsed: Parsed, quote: Quote, sentence_start: int, sentence_end: int, frames: _Frames
+    doc: Document, parsed: Parsed, quote: Quote, sentence_start: int, sentence_end: int, frames: _Frames,
+    tail: Span | None = None,
 ) -> tuple[Tok, Tok] | None:
-    cue = _linked_cue(parsed, quote, frames)
-    if cue is not None:
-        speaker = _speaker_of(parsed, cue, frames)
-        if speaker is not None:
-            return cue, speaker
     after = [t for t in parsed.in_range(quote.span.end, sentence_end) if not frames.inside(t)]
     next_quote = next((s for s, _ in frames.spans if s >= quote.span.end), None)
     if next_quote is not None:
         after = [t for t in after if t.start < next_quote]
-    cue = _nearest_cue(parsed, after, frames, reverse=False)
+    # '"...," he said' is the commonest frame in news: a cue right after the quote wins.
+    cue = _nearest_cue(parsed, [t for t in after if t.pos not in ("PUNCT", "SPACE")][:NEAR_TOKENS], frames, False)
     if cue is None:
-        before = parsed.in_range(sentence_start, quote.span.start)
+        cue = _linked_cue(parsed, quote, frames)
+        limit = tail.end if tail is not None else sentence_end
+        if cue is not None and not sentence_start <= cue.start < limit:
+            cue = None  # the parser linked across a sentence or paragraph break
+        if cue is not None and _speaker_of(parsed, cue, frames) is not None:
+            return cue, _speaker_of(parsed, cue, frames)
+        cue = _nearest_cue(parsed, after, frames, reverse=False)
+    if cue is None and tail is not None:
+        tail_toks = [t for t in parsed.in_range(tail.start, tail.end) if t.pos not in ("PUNCT", "SPACE")]
+        cue = _nearest_cue(parsed, tail_toks[:TAIL_TOKENS], frames, reverse=False)
+    before = parsed.in_range(sentence_start, quote.span.start)
+    if cue is None:
         cue = _nearest_cue(parsed, before, frames, reverse=True)
     if cue is None:
-        return None
+        return _colon_introduction(doc, parsed, before, frames)
     speaker = _speaker_of(parsed, cue, frames)
     return (cue, speaker) if speaker is not None else None
+
+
+def _colon_introduction(doc: Document, parsed: Parsed, before: list[Tok], frames: _Frames) -> tuple[Tok, Tok] | None:
+    """'Rep. Trey Gowdy (R-S.C.): "..."', 'Kasich resisted: "..."': the clause before a colon."""
+    toks = [t for t in before if not t.text.isspace()]
+    if not toks or not toks[-1].text.endswith(":"):
+        return None
+    colon = toks[-1]
+    clause = [t for t in toks[:-1] if not frames.inside(t)]
+    ids = {t.i for t in clause}
+    roots = [t for t in clause if t.head not in ids or t.head == t.i]
+    for root in reversed(roots):
+        if root.pos in ("VERB", "AUX"):
+            speaker = _speaker_of(parsed, root, frames)
+            if speaker is None:
+                for child in parsed.children(root):
+                    if child.dep in _SUBJECT_DEPS:
+                        speaker = child
+            return (colon, speaker) if speaker is not None else None
+        if root.pos in ("PROPN", "NOUN"):
+            return colon, root
+    return None
 
 
 def _previous_sentence_cue(
@@ -198,6 +231,19 @@ def _previous_sentence_cue(
         return None
     speaker = _speaker_of(parsed, cue, frames)
     return (cue, speaker) if speaker is not None else None
+
+
+def _tail_sentence(doc: Document, sents: SpanIndex, paras: SpanIndex, quote: Quote, s_end: int) -> Span | None:
+    """The next sentence of the paragraph when the quote ends its own sentence."""
+    if doc.text[quote.span.end:s_end].strip():
+        return None
+    i = sents.index_at(max(quote.span.start, quote.span.end - 1))
+    if i is None or i + 1 >= len(sents):
+        return None
+    nxt = sents[i + 1]
+    if paras.index_at(nxt.start) != paras.index_at(quote.span.start):
+        return None
+    return nxt
 
 
 def _starts_sentence(doc: Document, sents: SpanIndex, quote: Quote) -> bool:
@@ -220,7 +266,8 @@ def run(doc: Document) -> Document:
         s_end = s_last.end if s_last else quote.span.end
         if s_end < quote.span.end:
             s_end = quote.span.end
-        found = _cue_and_speaker(doc, parsed, quote, s_start, s_end, frames)
+        found = _cue_and_speaker(doc, parsed, quote, s_start, s_end, frames,
+                                 _tail_sentence(doc, sents, paras, quote, s_end))
         if found is not None:
             cue, head = found
             mention, phrase = speaker_span(doc, parsed, head)

@@ -291,7 +291,15 @@ def quote_kind(doc: Document, span: Span, sentence: Span | None) -> str:
     content = inner_text(span)
     start = sentence.start if sentence else 0
     lead = text[start:span.start].rstrip()
-    stands_alone = not lead or lead[-1] in ",:—–" or lead[-1] in "\"'”’»“‘«" or lead.endswith("...")
+    lead_words = _WORD.findall(lead[-40:].lower())
+    after_cue = bool(lead_words) and (
+        lead_words[-1] in verb_forms("speech_verbs")
+        or len(lead_words) > 1 and lead_words[-1] == "that" and lead_words[-2] in verb_forms("speech_verbs")
+    )
+    stands_alone = not lead or lead[-1] in ",:—–-(" or lead[-1] in "\"'”’»“‘«" or lead.endswith("...")
+    if after_cue and len(_WORD.findall(content)) >= 3:
+        return "direct"  # the quote is the whole content of its cue: 'Gingrich called "the ..."'
+
     ends = content[-1:] in _TERMINAL or content.endswith("...")
     if not ends:
         tail = text[span.end:span.end + 3].lstrip()

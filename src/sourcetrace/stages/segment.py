@@ -51,7 +51,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if len(word) == 1 and word.isalpha():
         return True  # an initial: "J. Smith", "U. S."
     if "." in word:
-        return True  # "U.S.", "a.m.", "Ph.D."
+        # "U.S.", "a.m.", "Ph.D." are abbreviations; "MoveOn.org" and "Tchadinfos.com" are not.
+        return all(len(part) <= 2 for part in word.split("."))
     return word in words("abbreviations")
 
 
