@@ -114,7 +114,8 @@ def speaker_span(doc: Document, parsed: Parsed, head: Tok) -> tuple[Span, Span]:
     return mention, phrase
 
 
-def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames) -> Tok | None:
+def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames, first_after: int = -1) -> Tok | None:
+    """The cue's speaker token; `first_after` is the index of the first word after the quote."""
     if cue.lower == "according":
         for child in parsed.children(cue):
             if child.lower == "to":
@@ -133,6 +134,11 @@ def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames) -> Tok | None:
                 for obj in parsed.children(child):
                     if obj.dep == "pobj":
                         return obj
+        if verb.i == first_after:
+            # Inverted frame right after a quote: '"...," read the email.' (parsed as an object)
+            for child in parsed.children(verb):
+                if child.dep in ("dobj", "attr", "npadvmod") and child.pos in ("NOUN", "PROPN"):
+                    return child
         if verb.dep in ("conj", "xcomp", "advcl") and verb.head != verb.i:
             verb = parsed.head(verb)
             continue
@@ -159,10 +165,10 @@ def _linked_cue(parsed: Parsed, quote: Quote, frames: _Frames) -> Tok | None:
     return None
 
 
-def _nearest_cue(parsed: Parsed, toks: list[Tok], frames: _Frames, reverse: bool) -> Tok | None:
+def _nearest_cue(parsed: Parsed, toks: list[Tok], frames: _Frames, reverse: bool, first_after: int = -1) -> Tok | None:
     seq = reversed(toks) if reverse else toks
     for tok in seq:
-        if not frames.inside(tok) and _is_cue(tok) and _speaker_of(parsed, tok, frames) is not None:
+        if not frames.inside(tok) and _is_cue(tok) and _speaker_of(parsed, tok, frames, first_after) is not None:
             return tok
     return None
 
@@ -176,7 +182,9 @@ def _cue_and_speaker(
     if next_quote is not None:
         after = [t for t in after if t.start < next_quote]
     # '"...," he said' is the commonest frame in news: a cue right after the quote wins.
-    cue = _nearest_cue(parsed, [t for t in after if t.pos not in ("PUNCT", "SPACE")][:NEAR_TOKENS], frames, False)
+    words_after = [t for t in after if t.pos not in ("PUNCT", "SPACE")]
+    first_after = words_after[0].i if words_after else -1
+    cue = _nearest_cue(parsed, words_after[:NEAR_TOKENS], frames, False, first_after)
     if cue is None:
         cue = _linked_cue(parsed, quote, frames)
         limit = tail.end if tail is not None else sentence_end
@@ -193,7 +201,7 @@ def _cue_and_speaker(
         cue = _nearest_cue(parsed, before, frames, reverse=True)
     if cue is None:
         return _colon_introduction(doc, parsed, before, frames)
-    speaker = _speaker_of(parsed, cue, frames)
+    speaker = _speaker_of(parsed, cue, frames, first_after)
     return (cue, speaker) if speaker is not None else None
 
 
@@ -204,6 +212,9 @@ def _colon_introduction(doc: Document, parsed: Parsed, before: list[Tok], frames
         return None
     colon = toks[-1]
     clause = [t for t in toks[:-1] if not frames.inside(t)]
+    dashes = [k for k, t in enumerate(clause) if t.text in ("-", "–", "—", "―")]
+    if dashes:
+        clause = clause[dashes[-1] + 1:]  # 'HEADLINE - Pew Research: "..."
     ids = {t.i for t in clause}
     roots = [t for t in clause if t.head not in ids or t.head == t.i]
     for root in reversed(roots):
