@@ -76,6 +76,27 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Entity:
+    """A named thing: label PERSON, ORG, GPE, LOC, NORP or EQUIPMENT; equipment has a category."""
+
+    span: Span
+    label: str
+    category: str | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A temporal expression. `value` is ISO-like: YYYY-MM-DD, YYYY-MM, YYYY or YYYY-Www, with
+    XXXX for a year that cannot be resolved (no publication date)."""
+
+    span: Span
+    value: str
+    year_resolved: bool
+    granularity: str  # day | week | month | year
+
+
+@dataclass(frozen=True, slots=True)
 class Warning:
     stage: str
     code: str
@@ -98,6 +119,8 @@ class Document:
     quoted: tuple[QuotedSpan, ...] = ()
     quotes: tuple[Quote, ...] = ()
     sources: tuple[Source, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    dates: tuple[DateMention, ...] = ()
     warnings: tuple[Warning, ...] = ()
     # Stages record here that they ran; the pipeline checks requirements against it.
     done: frozenset[str] = field(default_factory=frozenset)

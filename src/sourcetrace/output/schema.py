@@ -13,7 +13,7 @@ from typing import Any
 
 from ..document import Document, Span
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def span_json(span: Span | None) -> dict[str, Any] | None:
@@ -64,6 +64,16 @@ def to_dict(doc: Document) -> dict[str, Any]:
         "quoted_terms": [
             {"start": q.span.start, "end": q.span.end, "text": q.span.text, "function": q.function}
             for q in doc.quoted
+        ],
+        "entities": [
+            {"start": e.span.start, "end": e.span.end, "text": e.span.text, "label": e.label,
+             "category": e.category, "source_id": e.source_id}
+            for e in sorted(doc.entities, key=lambda e: (e.span.start, e.span.end))
+        ],
+        "dates": [
+            {"start": d.span.start, "end": d.span.end, "text": d.span.text, "value": d.value,
+             "year_resolved": d.year_resolved, "granularity": d.granularity}
+            for d in sorted(doc.dates, key=lambda d: (d.span.start, d.span.end))
         ],
         "warnings": [
             {"stage": w.stage, "code": w.code, "message": w.message, "span": span_json(w.span)}
