@@ -81,9 +81,21 @@ def merge_windows(text: str, windows: Iterable[tuple[int, int]]) -> list[tuple[i
     for s, e in merged:
         if out and s < out[-1][1]:
             s = out[-1][1]
-        if e > s:
-            out.append((s, e))
+        out.extend(_split_at_line_breaks(text, s, e))
     return out
+
+
+def _split_at_line_breaks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A window cut into its paragraphs: the parser must not attach words across a break."""
+    pieces = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl
+        if text[pos:stop].strip():
+            pieces.append((pos, stop))
+        pos = stop + 1
+    return pieces
 
 
 def parse_windows(text: str, windows: Iterable[tuple[int, int]]) -> Parsed:

@@ -23,6 +23,7 @@ from dataclasses import replace
 from ..document import Document, Quote, Span
 from ..lexicons import words
 from ..parse import Parsed, Tok, parse_windows
+from ..reported import find_reported, has_cue
 from ..spans import SpanIndex
 
 NAME = "attribution"
@@ -262,13 +263,49 @@ def _starts_sentence(doc: Document, sents: SpanIndex, quote: Quote) -> bool:
     return s is None or not doc.text[s.start:quote.span.start].strip()
 
 
+def _cue_sentences(doc: Document) -> list[tuple[int, int]]:
+    return [(s.start, s.end) for s in doc.sentences if has_cue(doc.text, s.start, s.end)]
+
+
 def run(doc: Document) -> Document:
-    if not doc.quotes:
-        return doc
     sents = SpanIndex(doc.sentences)
     paras = SpanIndex(doc.paragraphs)
     frames = _Frames(doc)
-    parsed = parse_windows(doc.text, _windows(doc, sents))
+    cue_windows = _cue_sentences(doc)
+    if not doc.quotes and not cue_windows:
+        return doc
+    parsed = parse_windows(doc.text, _windows(doc, sents) + cue_windows)
+    direct = _attribute_quotes(doc, parsed, sents, paras, frames)
+    reported = _reported_quotes(doc, parsed, frames, cue_windows, direct)
+    covered = [r.span for r in reported if r.kind == "mixed"]
+    kept = [q for q in direct if not (q.kind == "partial" and any(c.start <= q.span.start and q.span.end <= c.end for c in covered))]
+    merged = sorted(kept + reported, key=lambda q: (q.span.start, q.span.end))
+    return doc.evolve(quotes=tuple(replace(q, id=f"q{i + 1}") for i, q in enumerate(merged)))
+
+
+def _reported_quotes(doc: Document, parsed: Parsed, frames: _Frames, windows, direct: list[Quote]) -> list[Quote]:
+    """Indirect and mixed attributions, minus those a direct quote already stands for."""
+    direct_cues = {q.cue.start for q in direct if q.cue is not None and q.kind == "direct"}
+    direct_spans = [q.span for q in direct if q.kind == "direct"]
+    partial_spans = [q.span for q in direct if q.kind == "partial"]
+    out = []
+    for r in find_reported(doc, parsed, windows, frames.inside):
+        if r.cue.start in direct_cues:
+            continue
+        content = r.content
+        quoted_chars = sum(max(0, min(content.end, d.end) - max(content.start, d.start)) for d in direct_spans)
+        if quoted_chars * 2 >= content.end - content.start:
+            continue  # 'He said, "..."': the direct quote is this attribution
+        kind = "mixed" if any(p.start < content.end and content.start < p.end for p in partial_spans) else "indirect"
+        speaker = phrase = None
+        if r.speaker is not None:
+            speaker, phrase = speaker_span(doc, parsed, r.speaker)
+        out.append(Quote(id="", kind=kind, span=content, speaker=speaker, cue=doc.span(r.cue.start, r.cue.end),
+                         speaker_phrase=phrase, how="reported"))
+    return out
+
+
+def _attribute_quotes(doc: Document, parsed: Parsed, sents: SpanIndex, paras: SpanIndex, frames: _Frames) -> list[Quote]:
     out: list[Quote] = []
     for quote in doc.quotes:
         s_first = sents.at(quote.span.start)
@@ -287,7 +324,7 @@ def run(doc: Document) -> Document:
                                cue=doc.span(cue.start, cue.end), how=how))
             continue
         out.append(_inherit(doc, parsed, sents, paras, frames, quote, out))
-    return doc.evolve(quotes=tuple(out))
+    return out
 
 
 def _inherit(doc, parsed, sents, paras, frames, quote: Quote, previous: list[Quote]) -> Quote:
