@@ -2,8 +2,27 @@
 
 
 def test_every_seed_quotation_has_a_speaker(seed_doc):
-    assert len(seed_doc.quotes) == 14
+    quotations = [t.span for t in seed_doc.quoted if t.function == "quotation"]
+    assert len(quotations) == 14
+    for span in quotations:  # each quotation is a quote, or lies inside a mixed attribution
+        assert any(q.span.start <= span.start and span.end <= q.span.end for q in seed_doc.quotes)
     assert all(q.speaker is not None and q.source_id for q in seed_doc.quotes)
+
+
+def test_seed_according_to_chain_links_to_the_channel(seed_doc):
+    by_cue = [q for q in seed_doc.quotes if q.cue and q.cue.text.lower() == "according"]
+    assert len(by_cue) == 2
+    assert by_cue[0].source_id == by_cue[1].source_id
+    channel = next(s for s in seed_doc.sources if s.id == by_cue[0].source_id)
+    assert channel.type == "social_media" and "Military Review" in channel.name
+    assert by_cue[1].span.text.startswith("The KPA’s deployment in Kursk")
+
+
+def test_seed_vague_groups_and_author_inferences(seed_doc):
+    vague = {s.name for s in seed_doc.sources if s.type == "vague"}
+    assert vague == {"some analysts", "others"}
+    # "This equipment suggests ..." is the author's inference, not an attributed claim.
+    assert not any(q.speaker and q.speaker.text in ("This equipment", "These items") for q in seed_doc.quotes)
 
 
 def test_seed_quotes_are_attributed_to_the_right_sources(seed_doc):
@@ -13,7 +32,10 @@ def test_seed_quotes_are_attributed_to_the_right_sources(seed_doc):
     assert by_start["‘The North Koreans receiv"] == "a source close to the Russian military"
     assert by_start["‘The Russian people will "] == "Putin"
     assert by_start["‘Our soldiers fought shou"] == "the general"
-    assert by_start["‘unbreakable bond’"] == "state media"
+    bond = next(q for q in seed_doc.quotes if "‘unbreakable bond’" in q.span.text)
+    assert bond.speaker.text == "state media"
+    praise = next(q for q in seed_doc.quotes if "‘professionalism and courage’" in q.span.text)
+    assert praise.kind in ("partial", "mixed") and "Putin" in praise.speaker.text
     assert by_start["‘Their support has been c"] == "a Russian defense official"
     assert by_start["‘The cooperation between "] == "a historian"
 

@@ -66,10 +66,10 @@ def _windows(doc: Document, sents: SpanIndex) -> list[tuple[int, int]]:
 class _Frames:
     """Which characters lie inside a quotation (not usable as a frame)."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, spans=None):
         self.spans = sorted(
             (q.span.start, q.span.end) for q in doc.quoted if q.function == "quotation" and not q.nested
-        )
+        ) if spans is None else sorted(spans)
 
     def inside(self, tok: Tok) -> bool:
         for s, e in self.spans:
@@ -102,17 +102,51 @@ def speaker_span(doc: Document, parsed: Parsed, head: Tok) -> tuple[Span, Span]:
             end_tok = max(end_tok, parsed.subtree(child)[-1], key=lambda t: t.i)
         else:
             break
+    cut = {t.i for child in parsed.children(head) if child.dep == "acl"
+           for prep in parsed.children(child) if prep.dep == "prep" and prep.lower in _TIME_PLACE_PREPS
+           for t in parsed.subtree(prep)}
     toks = [t for t in subtree if start_tok.i <= t.i <= end_tok.i]
+    if cut:
+        toks = [t for t in toks if t.i < min(cut)]
     while toks and (toks[0].pos == "PUNCT" or toks[0].lower in ("and", "but", "—")):
         toks.pop(0)
-    while toks and toks[-1].pos == "PUNCT":
+    while toks and toks[-1].pos == "PUNCT" and not _closes_a_mark_inside(toks):
         toks.pop()
     if not toks:
         toks = [head]
+    toks = _with_closing_mark(parsed, toks)
     phrase_toks = [t for t in subtree if t.pos != "PUNCT" or subtree[0].i < t.i < subtree[-1].i]
     mention = doc.span(toks[0].start, toks[-1].end)
     phrase = doc.span(phrase_toks[0].start, phrase_toks[-1].end) if phrase_toks else mention
     return mention, phrase
+
+
+_TIME_PLACE_PREPS = {"on", "in", "at", "during", "after", "before", "last", "this"}
+_OPENING_MARKS = {"‘": "’", "“": "”", '"': '"', "«": "»", "''": "''"}
+
+
+def _closes_a_mark_inside(toks: list[Tok]) -> bool:
+    """'the Telegram channel ‘Military Review,’': the last mark closes one opened in the mention."""
+    last = toks[-1].text
+    opened = [t.text for t in toks[:-1] if t.text in _OPENING_MARKS]
+    return bool(opened) and _OPENING_MARKS[opened[-1]] == last
+
+
+def _with_closing_mark(parsed: Parsed, toks: list[Tok]) -> list[Tok]:
+    """Extend a mention that opens a quote mark it does not close over the next two tokens."""
+    opened = [t.text for t in toks if t.text in _OPENING_MARKS]
+    if not opened:
+        return toks
+    want = _OPENING_MARKS[opened[-1]]
+    texts = [t.text for t in toks]
+    balanced = texts.count(want) % 2 == 0 if want == opened[-1] else texts.count(want) >= texts.count(opened[-1])
+    if balanced:
+        return toks
+    nxt = toks[-1].i + 1
+    for j in range(nxt, min(nxt + 2, len(parsed.toks))):
+        if parsed.toks[j].text == want:
+            return toks + [parsed.toks[k] for k in range(nxt, j + 1)]
+    return toks
 
 
 def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames, first_after: int = -1) -> Tok | None:
@@ -289,20 +323,43 @@ def _reported_quotes(doc: Document, parsed: Parsed, frames: _Frames, windows, di
     direct_spans = [q.span for q in direct if q.kind == "direct"]
     partial_spans = [q.span for q in direct if q.kind == "partial"]
     out = []
-    for r in find_reported(doc, parsed, windows, frames.inside):
+    in_direct = _Frames(doc, [(q.span.start, q.span.end) for q in direct if q.kind == "direct"])
+    for r in find_reported(doc, parsed, windows, in_direct.inside):
         if r.cue.start in direct_cues:
             continue
+        if r.cue.lemma in words("evidence_verbs") and not _can_be_source(parsed, r.speaker):
+            continue  # "This equipment suggests ...": the author's inference, not a source's claim
         content = r.content
         quoted_chars = sum(max(0, min(content.end, d.end) - max(content.start, d.start)) for d in direct_spans)
         if quoted_chars * 2 >= content.end - content.start:
             continue  # 'He said, "..."': the direct quote is this attribution
-        kind = "mixed" if any(p.start < content.end and content.start < p.end for p in partial_spans) else "indirect"
+        inner = [p for p in partial_spans if p.start < content.end and content.start < p.end]
+        if inner:  # the parse may leave a closing mark outside: the content covers whole quotes
+            content = doc.span(min(content.start, *(p.start for p in inner)), max(content.end, *(p.end for p in inner)))
+        kind = "mixed" if inner else "indirect"
         speaker = phrase = None
         if r.speaker is not None:
             speaker, phrase = speaker_span(doc, parsed, r.speaker)
         out.append(Quote(id="", kind=kind, span=content, speaker=speaker, cue=doc.span(r.cue.start, r.cue.end),
                          speaker_phrase=phrase, how="reported"))
     return out
+
+
+def _can_be_source(parsed: Parsed, head: Tok | None) -> bool:
+    """Whether a subject can be a source: a name, a personal pronoun, or a person, group,
+    organisation or document noun."""
+    if head is None:
+        return False
+    if head.pos == "PROPN":
+        return True
+    if head.pos == "PRON":
+        return head.lower in words("speaker_pronouns")
+    noun = head.lower
+    if any(d.lower in ("this", "these", "that", "those") for d in parsed.children(head) if d.dep == "det"):
+        return False
+    return any(noun in words(name) or noun.rstrip("s") in words(name)
+               for name in ("person_nouns", "official_nouns", "expert_nouns", "document_nouns",
+                            "org_words", "vague_groups", "platforms"))
 
 
 def _attribute_quotes(doc: Document, parsed: Parsed, sents: SpanIndex, paras: SpanIndex, frames: _Frames) -> list[Quote]:

@@ -148,6 +148,11 @@ def _surname_key(text: str) -> str:
     return toks[-1].lower().rstrip(".’'s") if toks else ""
 
 
+def _singular(word: str) -> str:
+    w = word.lower()
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
 def _find_antecedent(sources: list[_Source], pronoun: str, before: int) -> _Source | None:
     pron = pronoun.lower()
     earlier = [s for s in sources if s.mentions[0].start < before]
@@ -168,9 +173,10 @@ def _match_existing(sources: list[_Source], mention: Span) -> _Source | None:
             return src
     toks = _tokens(mention.text)
     if toks and toks[0].lower() in ("the", "this", "that") and len(toks) <= 3:
-        head = toks[-1].lower()
+        # "the general", "the ministry", "the same report": the latest source with that head word.
+        head = _singular(toks[-1])
         for src in sorted(sources, key=lambda s: s.last, reverse=True):
-            if any(head in (w.lower() for w in _tokens(m.text)) for m in src.mentions):
+            if any(head in {_singular(w) for w in _tokens(m.text)} for m in src.mentions):
                 return src
     if toks and _is_capitalized_name(toks[-1]):
         key = _surname_key(mention.text)
