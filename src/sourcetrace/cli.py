@@ -37,8 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("input", help="JSONL file, one {\"id\", \"text\", ...} object per line, or '-' for stdin")
     b.add_argument("-o", "--output", default="-", help="output JSONL file (default stdout)")
 
-    e = sub.add_parser("evaluate", help="score against gold attributions (PolNeAR JSONL format)")
+    e = sub.add_parser("evaluate", help="score against gold data (PolNeAR attributions or our own gold sets)")
     e.add_argument("gold", help="gold JSONL file")
+    e.add_argument("--task", choices=sorted(EVALUATIONS), default="attribution",
+                   help="what the gold file annotates (default: attribution, PolNeAR format)")
     e.add_argument("--limit", type=int, help="score only the first N articles")
     e.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     return p
@@ -86,14 +88,26 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return run_jsonl(args.input, args.output)
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, read_gold, render_text
+# task -> (module, scoring function, text renderer); each scoring function takes the gold path.
+EVALUATIONS = {
+    "attribution": ("evaluate", "evaluate_path", "render_text"),
+    "sources": ("evaluate_sources", "evaluate_sources", "render_sources"),
+}
 
-    result = evaluate(read_gold(args.gold), limit=args.limit)
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import importlib
+
+    module_name, score_name, render_name = EVALUATIONS[args.task]
+    module = importlib.import_module(f"sourcetrace.{module_name}")
+    if args.task == "attribution":
+        result = module.evaluate_path(args.gold, limit=args.limit)
+    else:
+        result = getattr(module, score_name)(args.gold)
     if args.format == "json":
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(result))
+        sys.stdout.write(getattr(module, render_name)(result))
     return 0
 
 

@@ -216,6 +216,10 @@ def evaluate(records: Iterable[dict[str, Any]], *, limit: int | None = None) -> 
     }
 
 
+def evaluate_path(path: str | Path, *, limit: int | None = None) -> dict[str, Any]:
+    return evaluate(read_gold(path), limit=limit)
+
+
 def render_text(result: dict[str, Any]) -> str:
     lines = [f"{result['articles']} articles, {result['words']} words, "
              f"{result['words_per_second']} words/s (analysis only, one process)", ""]

@@ -89,6 +89,8 @@ def _speaker(parsed: Parsed, verb: Tok) -> Tok | None:
     for _ in range(3):
         for child in parsed.children(v):
             if child.dep in _SUBJECTS and child.dep != "nsubjpass" and child.dep != "csubj":
+                if child.lower in ("who", "which", "that") and v.dep == "relcl":
+                    return parsed.head(v)  # "an official who said ...": the official
                 return child
             if child.dep == "agent":
                 for obj in parsed.children(child):

@@ -77,3 +77,9 @@ def test_surname_links_to_the_full_name(analyze):
 def test_quote_with_no_speaker_anywhere_has_none(analyze):
     (quote,) = analyze("The road was empty.\n“Welcome to the front.”").quotes
     assert quote.speaker is None and quote.source_id is None
+
+
+def test_a_source_after_a_trailing_comma_types_cleanly(analyze, check_output):
+    doc = analyze("“Move,” said the channel ‘Rybar,’ and left.")
+    assert not doc.warnings
+    check_output(doc)

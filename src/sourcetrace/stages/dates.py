@@ -144,24 +144,26 @@ def _lex() -> _Lex:
     day = r"(?P<day>\d{1,2})(?P<suf>st|nd|rd|th)?(?![\w%]|[.,:/]\d)"
     year = r"(?P<year>1\d{3}|20\d{2})(?![\w%]|[.,]\d)"
     year2 = year.replace("(?P<year>", "(?P<year2>")
-    num = rf"(?P<num>\d{{1,3}}|{_alt(numbers)})"
+    num_word = _alt(numbers)
+    num = rf"(?<![\w\-])(?P<num>\d{{1,3}}|{num_word}(?:-{num_word})?)"
+    rel_year = r"(?:\s+of\s+(?P<yrmod>last|next|this)\s+year)"
     unit = rf"(?P<unit>{_alt(units)})"
     wd = rf"(?P<wd>{_alt(weekdays)})"
     p = {
         # "Monday, May 5" / "Monday, May 5, 2025": one day expression
         "wd_mdy": rf"\b{wd},?\s+{mon_any}\s+{day}(?:,?\s+{year})?",
-        "mdy": rf"\b{mon_any}\s+{day}(?:,?\s+{year})?",
+        "mdy": rf"\b{mon_any}\s+{day}(?:,?\s+{year}|{rel_year})?",
         "dmy": rf"(?<![\w$€£,.\-])(?:(?P<the>the)\s+)?{day}(?:\s+(?P<of>of))?\s+{mon_any}\b(?:,?\s+{year})?",
         "my": rf"\b{mon_any}\s+{year}",
         "iso": r"(?<![\w\-/.])(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?![\w\-/]|\.\d)",
         "part": rf"\b(?P<part>{_alt(kind('part'))})(?:-|\s+)(?:{mon_full}\b(?:,?\s+{year})?|{year2})",
         "relmonth": rf"\b(?P<mod>last|next|this)\s+{mon_full}\b",
-        "month": rf"\b{mon_full}\b",
+        "month": rf"\b{mon_full}\b{rel_year}?",
         "year": r"(?<![\w$€£/])(?P<year>1\d{3}|20\d{2})(?![\w%]|[.,]\d)",
         "nth": r"\bthe\s+(?P<day>\d{1,2})(?P<suf>st|nd|rd|th)\b",
         "dayword": rf"\b(?P<dw>{_alt(day_words)})\b",
-        "ago": rf"\b{num}\s+{unit}\s+ago(?P<today>\s+today)?\b",
-        "later": rf"\b{num}\s+{unit}\s+(?P<dir>later|earlier)\b",
+        "ago": rf"{num}\s+{unit}\s+ago(?P<today>\s+today)?\b",
+        "later": rf"{num}\s+{unit}\s+(?P<dir>later|earlier)\b",
         "anchored": rf"\b(?P<anch>{_alt(anchored)})\b",
         "relperiod": rf"\b(?P<mod>{_alt(mods)})\s+(?P<unit>week|month|year)\b",
         "weekday": rf"\b(?:(?P<mod>last|this|next)\s+)?{wd}\b",
@@ -208,6 +210,10 @@ class _Cand:
 
 _WORD_BEFORE = re.compile(r"([\w.'’\-]+)\s*$")
 _TWO_WORDS_BEFORE = re.compile(r"([\w.'’\-]+),?\s+(?:and|or|to|through)\s*$", re.IGNORECASE)
+_NTH_PAIR = re.compile(r"\s+(?:and|or|to|through)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)(?![\w]|\s+[A-Za-z0-9])")
+# Words that may follow "the 9th" when it is a day ("on the 9th in Istanbul", "on the 3rd and left").
+_AFTER_DAY = frozenset("in at on when after before with as by from during while following amid near but "
+                       "until since this last next".split())
 _WORD_AFTER = re.compile(r"^\s*([\w'’\-]+)")
 _PLURAL_STOP = frozenset("was is has as this thus its his us yes less unless plus versus across always "
                          "does its perhaps".split())
@@ -271,6 +277,7 @@ def _keep(text: str, c: _Cand, lex: _Lex) -> bool:
         # "the Sunday Times": a weekday between "the" and a capitalised word is a name.
         if not g.get("mod") and prev == "the" and _cap(_word_after(text, c.end)):
             return False
+
     if k == "holiday":
         if not _cap(text[c.start:c.end]) or not _prev_is_preposition(text, c.start, lex):
             return False
@@ -282,10 +289,19 @@ def _keep(text: str, c: _Cand, lex: _Lex) -> bool:
             if _cap(prev) and not text[:c.start].rstrip().endswith((".", "!", "?", "\"", "“", "‘")):
                 return False
     if k == "nth":
-        after = text[c.end:c.end + 20]
-        # "the 19th sanctions package", "the 155th Brigade" are ordinals, not days.
-        if re.match(r"\s*[A-Za-z0-9]", after):
+        after = text[c.end:c.end + 40]
+        # "the 19th sanctions package", "the 155th Brigade" are ordinals, not days; "on the 3rd and
+        # the 5th" is two days.
+        nxt = re.match(r"\s+([A-Za-z0-9]+)", after)
+        if re.match(r"\s*\d", after):
             return False
+        if nxt and not re.match(r"\s*[,.;:!?)]", after):
+            w = nxt.group(1).lower()
+            if w in ("and", "or", "to", "through"):
+                if re.match(r"\s+\w+\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b", after) and not _NTH_PAIR.match(after):
+                    return False  # "the 1st and 2nd battalions"
+            elif w not in _AFTER_DAY:
+                return False
     if k == "relperiod":
         if _word_before(text, c.start).lower() in ("the", "a", "every", "each", "per", "that"):
             return False  # "in the last week" is a duration
@@ -323,8 +339,10 @@ def _keep_year(text: str, c: _Cand, lex: _Lex) -> bool:
     prev_l = prev.lower()
     if prev_l in lex.year_blockers or prev_l.rstrip(".") in lex.year_blockers:
         return False
-    if re.search(r"[A-Za-z]", prev) and re.search(r"\d", prev):
+    if _is_code(prev):
         return False  # a designation before it: "T-72B3 2016"
+    if _cap(prev) and _is_code(_word_before(text, c.start - len(prev) - 1)):
+        return False  # a designation and a name before it: "T-90M Proryv 2023"
     preposition = _prev_is_preposition(text, c.start, lex)
     if not preposition:
         if not 1800 <= y <= 2099:
@@ -332,9 +350,16 @@ def _keep_year(text: str, c: _Cand, lex: _Lex) -> bool:
         nxt = _word_after(text, c.end)
         if nxt and nxt[0].islower():
             n = nxt.lower()
-            if n in _UNITS or (n.endswith("s") and not n.endswith(("'s", "’s", "ss")) and n not in _PLURAL_STOP):
-                return False  # "2000 troops" is a quantity
+            if n in _UNITS:
+                return False  # "2000 km"
+            if y % 100 == 0 and n.endswith("s") and not n.endswith(("'s", "’s", "ss")) and n not in _PLURAL_STOP:
+                return False  # "2000 troops" is a quantity; "2023 figures" is a year
     return True
+
+
+def _is_code(word: str) -> bool:
+    """A model designation: letters and digits in one token ("T-72B3", "Su-57", "F-16")."""
+    return bool(re.search(r"[A-Za-z]", word) and re.search(r"\d", word))
 
 
 def candidates(text: str) -> list[_Cand]:
@@ -347,9 +372,11 @@ def candidates(text: str) -> list[_Cand]:
             if _keep(text, c, lex):
                 found.append(c)
     found.sort(key=lambda c: (-(c.end - c.start), c.start))
+    used = bytearray(len(text))
     taken: list[_Cand] = []
     for c in found:
-        if all(c.end <= t.start or t.end <= c.start for t in taken):
+        if not any(used[c.start:c.end]):
+            used[c.start:c.end] = b"\x01" * (c.end - c.start)
             taken.append(c)
     taken.sort(key=lambda c: c.start)
     return taken
@@ -358,24 +385,34 @@ def candidates(text: str) -> list[_Cand]:
 # --------------------------------------------------------------------------- tense
 
 
-def _cues(text: str, lo: int, hi: int, lex: _Lex, skip: tuple[int, int]) -> tuple[list[tuple[int, int, str]], bool]:
-    """Strong cues (start, end, 'past'|'future') in text[lo:hi], and whether a weak past cue is there."""
+def _cues(text: str, lo: int, hi: int, lex: _Lex, skip: Iterable[tuple[int, int]]
+          ) -> tuple[list[tuple[int, int, str]], bool]:
+    """Strong cues (start, end, 'past'|'future') in text[lo:hi], and whether a weak past cue is there.
+    Words inside date expressions (`skip`: "May" in "9 May", "next" in "next week") are not cues."""
     low = text[lo:hi].lower().replace("’", "'")
+    skip = [(a, b) for a, b in skip if a < hi and lo < b]
+
+    def skipped(s: int, e: int) -> bool:
+        return any(s < b and a < e for a, b in skip)
+
+    def passive(i: int) -> bool:  # "to be held", "will be signed": a participle after "be" is not past
+        return re.search(r"\b(?:be|being)\s+$", low[max(0, i - 7):i]) is not None
+
     strong = []
     for m in lex.cue.finditer(low):
         s, e = lo + m.start(), lo + m.end()
-        if s < skip[1] and skip[0] < e:
+        if skipped(s, e):
             continue
         cue = _norm(m.group("cue") or m.group("clitic") or "")
         if cue in lex.perfect and not _perfect_tense(low, m.start(), m.end(), lex):
+            continue
+        if cue in lex.past_cues and passive(m.start()):
             continue
         strong.append((s, e, "future" if cue in lex.future_cues else "past"))
     weak = False
     for m in lex.weak_past.finditer(low):
         s, e = lo + m.start(), lo + m.end()
-        if s < skip[1] and skip[0] < e:
-            continue
-        if m.group(0) in lex.not_past or not text[s].islower():
+        if skipped(s, e) or m.group(0) in lex.not_past or not text[s].islower() or passive(m.start()):
             continue
         weak = True
         break
@@ -410,8 +447,10 @@ def _nearest(strong: list[tuple[int, int, str]], span: tuple[int, int]) -> str:
     return min(strong, key=dist)[2]
 
 
-def tense(text: str, sentence: Span | None, start: int, end: int) -> str | None:
-    """'past', 'future' or None (unknown) for the expression text[start:end] in `sentence`."""
+def tense(text: str, sentence: Span | None, start: int, end: int,
+          dates: Iterable[tuple[int, int]] = ()) -> str | None:
+    """'past', 'future' or None (unknown) for the expression text[start:end] in `sentence`;
+    `dates` are the spans of all date expressions, whose words are not tense cues."""
     lex = _lex()
     if _word_before(text, start).lower() in lex.past_prepositions:
         return "past"
@@ -425,7 +464,7 @@ def tense(text: str, sentence: Span | None, start: int, end: int) -> str | None:
             c_hi = m.start()
             break
     for a, b in ((c_lo, c_hi), (lo, hi)):
-        strong, weak = _cues(text, a, b, lex, (start, end))
+        strong, weak = _cues(text, a, b, lex, [(start, end), *dates])
         if strong:
             return _nearest(strong, (start, end))
         if weak:
@@ -560,12 +599,17 @@ _UNKNOWN = "XXXX"
 
 def _number(s: str, lex: _Lex) -> int:
     s = _norm(s)
-    return int(s) if s.isdigit() else lex.numbers[s]
+    return int(s) if s.isdigit() else sum(lex.numbers[w] for w in s.split("-"))
 
 
-def _resolve(c: _Cand, text: str, pub: _dt.date | None, t_fn, anchors: _Anchors, lex: _Lex):
-    """(value, year_resolved, granularity, anchor update (date, granularity, year_known) or None)."""
+def _resolve(c: _Cand, text: str, pub: _dt.date | None, t_fn, anchors: _Anchors, lex: _Lex,
+             range_from: _Anchor | None = None):
+    """(value, year_resolved, granularity, anchor update (date, granularity, year_known) or None).
+    `range_from` is the resolved start of a range this expression ends ("from May 8 to May 10")."""
     g, k = c.g, c.kind
+    after_day = range_from.date if range_from and range_from.granularity == "day" else None
+    after_month = (_month_index(range_from.date.year, range_from.date.month)
+                   if range_from and range_from.granularity == "month" else None)
 
     def day_out(d: _dt.date | None, known: bool = True):
         if d is None:
@@ -582,6 +626,9 @@ def _resolve(c: _Cand, text: str, pub: _dt.date | None, t_fn, anchors: _Anchors,
 
     if k in ("mdy", "dmy", "wd_mdy"):
         mon, day = month_num(), int(g["day"])
+        if g.get("yrmod") and pub is not None:  # "June 16th of last year"
+            d = _valid(pub.year + lex.period_modifiers[g["yrmod"].lower()], mon, day)
+            return day_out(d) if d else None
         if g.get("year"):
             d = _valid(int(g["year"]), mon, day)
             return day_out(d) if d else None
@@ -590,6 +637,8 @@ def _resolve(c: _Cand, text: str, pub: _dt.date | None, t_fn, anchors: _Anchors,
         if pub is None:
             return day_out(_dt.date(2000, mon, day), known=False)
         cands = [d for y in range(pub.year - 4, pub.year + 5) if (d := _valid(y, mon, day))]
+        if after_day is not None and any(d >= after_day for d in cands):
+            return day_out(min(d for d in cands if d >= after_day))
         return day_out(_choose(cands, pub, t_fn(), near=_days))
 
     if k == "holiday":
@@ -601,7 +650,8 @@ def _resolve(c: _Cand, text: str, pub: _dt.date | None, t_fn, anchors: _Anchors,
         return day_out(_choose(cands, pub, t_fn(), near=_days))
 
     if k == "my":
-        return (f"{int(g['year']):04d}-{month_num():02d}", True, "month", None)
+        y, mon = int(g["year"]), month_num()
+        return (f"{y:04d}-{mon:02d}", True, "month", (_dt.date(y, mon, 1), "month", True))
 
     if k in ("month", "relmonth") or (k == "part" and g.get("mon")):
         mon = month_num()
@@ -613,12 +663,16 @@ def _resolve(c: _Cand, text: str, pub: _dt.date | None, t_fn, anchors: _Anchors,
         p = _month_index(pub.year, pub.month)
         cands = [_month_index(y, mon) for y in range(pub.year - 1, pub.year + 2)]
         mod = (g.get("mod") or "").lower()
-        if mod == "last":
+        if g.get("yrmod"):  # "March of next year"
+            i = _month_index(pub.year + lex.period_modifiers[g["yrmod"].lower()], mon)
+        elif mod == "last":
             i = max(x for x in cands if x < p)
         elif mod == "next":
             i = min(x for x in cands if x > p)
         elif mod == "this":
             i = _month_index(pub.year, mon)
+        elif after_month is not None and any(x >= after_month for x in cands):
+            i = min(x for x in cands if x >= after_month)
         else:
             i = _choose(cands, p, t_fn())
         return (_month_str(i), True, "month", (_dt.date(i // 12, i % 12 + 1, 1), "month", True))
@@ -720,6 +774,10 @@ def _out(d: _dt.date, gran: str):
     return (f"{d.year:04d}", True, "year", (d, "year", True))
 
 
+# What joins the two ends of a range: "May 8 to May 10", "between October 8 and October 13", "March-May".
+_RANGE_LINK = re.compile(r"\s*(?:to|and|until|till|through|-|–|—)\s*", re.IGNORECASE)
+
+
 def find_dates(doc: Document) -> tuple[DateMention, ...]:
     lex = _lex()
     text = doc.text
@@ -727,19 +785,27 @@ def find_dates(doc: Document) -> tuple[DateMention, ...]:
     starts = [s.start for s in doc.sentences]
     anchors = _Anchors()
     out = []
-    for c in candidates(text):
+    cands = candidates(text)
+    spans = [(c.start, c.end) for c in cands]
+    prev: tuple[int, _Anchor] | None = None  # end of the previous expression and its resolved date
+    for c in cands:
+        range_from = None
+        if prev is not None and prev[1].year_known and _RANGE_LINK.fullmatch(text, prev[0], c.start):
+            range_from = prev[1]
         i = bisect.bisect_right(starts, c.start) - 1
         sent = doc.sentences[i] if i >= 0 and doc.sentences[i].end > c.start else None
 
         def t_fn(c=c, sent=sent):
-            return tense(text, sent, c.start, c.end)
+            return tense(text, sent, c.start, c.end, spans)
 
-        r = _resolve(c, text, pub, t_fn, anchors, lex)
+        r = _resolve(c, text, pub, t_fn, anchors, lex, range_from)
         if r is None:
             continue
         value, resolved, gran, upd = r
+        prev = None
         if upd is not None:
             anchors.add(_Anchor(*upd))
+            prev = (c.end, _Anchor(*upd))
         out.append(DateMention(doc.span(c.start, c.end), value, resolved, gran))
     return tuple(out)
 

@@ -67,17 +67,63 @@ def _first_phrase(entries, text_lower: str) -> str | None:
     return None
 
 
-def _head_word(mention: str) -> str:
-    """The head noun of a mention: the last word before a post-modifier."""
-    toks = _tokens(mention)
+_CUT_WORDS = {"to", "at", "in", "for", "from", "with", "on", "by", "about", "who", "which", "that", "privy",
+              "close", "familiar", "under", "specializing", "specialising", "interviewed", "based", "working",
+              "released", "issued", "published", "signed", "posted", "sent", "carried", "seen", "obtained"}
+_AGENT = re.compile(r"\b(?:from|by|of)\s+(.+)$", re.IGNORECASE)
+
+
+def _core(mention: str) -> list[str]:
+    """The words of a mention up to its first comma or post-modifier: 'Victor Cha, a Korea
+    scholar' -> Victor Cha; 'a source close to the army' -> a source. 'of' cuts only before a
+    lower-case word, so 'Secretary of State John Kerry' and 'Ministry of Defence' stay whole."""
+    head_part = re.split(r",|\(|—|–", mention, maxsplit=1)[0]
+    toks = _tokens(head_part)
+    core: list[str] = []
     for i, t in enumerate(toks):
-        if t.lower() in words("speaker_modifiers") and i > 0:
-            return toks[i - 1]
-    return toks[-1] if toks else mention
+        low = t.lower()
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if core and (low in _CUT_WORDS or (low == "of" and not nxt[:1].isupper())):
+            break
+        core.append(t)
+    return core or toks or [mention]
+
+
+def _is_name_word(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper() and word.lower() not in words("org_words")
+
+
+def _looks_like_person_name(core: list[str]) -> bool:
+    """Two or more capitalised words ending the core, not an organisation or a place:
+    'Vladimir Putin', 'Mr. Kim', 'White House press secretary Josh Earnest'."""
+    if not core:
+        return False
+    caps = []
+    for t in reversed(core):
+        if t[:1].isupper():
+            caps.append(t)
+        else:
+            break
+    caps.reverse()
+    if core[0].lower() == "the" or any(t.lower() in words("org_words") for t in caps):
+        return False
+    if " ".join(caps).lower() in words("places"):
+        return False
+    honorific = len(core) >= 2 and core[-2].lower().rstrip(".") in {h.rstrip(".") for h in words("honorifics")}
+    return (len(caps) >= 2 and all(_is_name_word(t) or t.endswith(".") for t in caps)) or (
+        honorific and _is_name_word(core[-1]))
+
+
+def _apposed_name(mention: str) -> bool:
+    """'Another RT America host, Abby Martin': a person's name after the comma."""
+    parts = mention.split(",", 1)
+    if len(parts) < 2:
+        return False
+    return _looks_like_person_name(_tokens(parts[1]))
 
 
 def _is_capitalized_name(word: str) -> bool:
-    return word[:1].isupper() and not word.isupper() and word.lower() not in words("org_words")
+    return _is_name_word(word)
 
 
 def _outlet(text_lower: str) -> dict[str, str] | None:
@@ -86,6 +132,11 @@ def _outlet(text_lower: str) -> dict[str, str] | None:
         if _phrase_in(row["name"].lower(), text_lower) and (best is None or len(row["name"]) > len(best["name"])):
             best = row
     return best
+
+
+_STATE_MEDIA = re.compile(
+    r"\bstate[- ](?:run |controlled |owned |affiliated )?(?:news )?(?:media|television|tv|news agency|"
+    r"agency|broadcaster|newspaper|outlets?)\b")
 
 
 def _anonymity_reason(doc: Document, after: Span) -> Span | None:
@@ -101,42 +152,88 @@ def _anonymity_reason(doc: Document, after: Span) -> Span | None:
     return doc.span(start, end)
 
 
+def _singular(word: str) -> str:
+    w = word.lower()
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
+def _in(word: str, name: str) -> bool:
+    return word.lower() in words(name) or _singular(word) in words(name)
+
+
 def type_of(doc: Document, mention: Span, phrase: Span, after: Span) -> tuple[str, str, Anonymity | None]:
-    """(type, evidence, anonymity) for a non-pronoun speaker mention."""
-    low = phrase.text.lower()
-    context = (phrase.text + " " + after.text).lower()
-    head = _head_word(mention.text)
+    """(type, evidence, anonymity) for a non-pronoun speaker mention, decided in this order:
+    anonymity, document, state media, person name, platform, outlet, vague group, expert,
+    official, organisation, ordinary person, capitalised name."""
+    text = phrase.text if phrase.text else mention.text
+    low = text.lower()
+    core = _core(mention.text)
+    head = core[-1]
     head_low = head.lower()
-    anon = _first_phrase(words("anonymity"), context)
-    if anon and (anon not in ("source", "sources", "a source") or head_low in ("source", "sources")):
+    first = core[0].lower()
+    core_low = " ".join(core).lower()
+    near_after = after.text[:90].lower()
+
+    anon = _first_phrase(words("anonymity"), " ".join(_tokens(low))) if head_low not in words("org_words") else None
+    if anon in ("source", "sources", "a source") and head_low not in ("source", "sources"):
+        anon = None
+    anon = anon or _first_phrase(words("anonymity_context"), near_after)
+    if anon:
         reason = _anonymity_reason(doc, after) or _anonymity_reason(doc, phrase)
         return "anonymous", anon, Anonymity(reason is not None, reason)
-    outlet = _outlet(low)
-    if outlet and outlet["state"] == "1":
-        return "state_media", outlet["name"], None
-    platform = _first_phrase(words("platforms"), low)
-    if platform:
-        return "social_media", platform, None
+    if _in(head, "document_nouns") and head[:1].islower():
+        # "reports from the Telegram channel X": a channel's reports are its posts, so the channel
+        # is the source; "a statement released by the ministry" stays a document (its author is
+        # in the name and the evidence).
+        agent = _AGENT.search(mention.text[len(" ".join(core[:-1])):])
+        if agent:
+            start = mention.start + mention.text.rfind(agent.group(1))
+            author = doc.span(start, mention.end)
+            kind, evidence, anonymity = type_of(doc, author, author, after)
+            if kind == "social_media":
+                return kind, f"{head} from {author.text} ({evidence})", anonymity
+            if kind not in ("unknown", "document"):
+                return "document", f"{head} from {author.text} ({kind})", None
+        return "document", head, None
+    if _apposed_name(mention.text):
+        return "named_person", mention.text.split(",", 1)[1].strip(), None
+    outlet = _outlet(core_low) or (None if _looks_like_person_name(core) else _outlet(low))
+    if (outlet and outlet["state"] == "1") or _STATE_MEDIA.search(low):
+        return "state_media", outlet["name"] if outlet and outlet["state"] == "1" else _STATE_MEDIA.search(low).group(), None
+    if outlet and _outlet(core_low):
+        return "media_outlet", outlet["name"], None
+    if _looks_like_person_name(core):
+        return "named_person", " ".join(core), None
+    if core_low in words("platforms"):
+        return "organization", head, None  # "Twitter said in a statement": the company
+    if re.search(r"\bchannel \d+", low):
+        return "media_outlet", "channel", None
     if outlet:
         return "media_outlet", outlet["name"], None
-    if head_low in words("document_nouns"):
-        return "document", head, None
-    toks = _tokens(mention.text)
-    first = toks[0].lower() if toks else ""
-    if head_low in words("vague_groups") or (first in ("some", "many", "several", "most") and head_low.endswith("s")):
+    media = _first_phrase(words("media_nouns"), low)
+    platform = _first_phrase(words("platforms"), low)
+    if platform and not (platform in ("post", "posts", "page") and media):
+        return "social_media", platform, None
+    if media:
+        return "media_outlet", media, None
+    plural = head_low.endswith("s") and not head_low.endswith("ss") and not head[:1].isupper()
+    if head_low in words("vague_groups") or (plural and first in words("vague_quantifiers")) or (
+        plural and _in(head, "expert_nouns")):
         return "vague", mention.text, None
-    named = _is_capitalized_name(head) and head_low not in words("official_nouns")
-    if not named and head_low in words("expert_nouns"):
+    if _in(head, "expert_nouns"):
         return "unnamed_expert", head, None
-    if not named and (head_low in words("official_nouns") or _first_phrase(words("official_nouns"), low)):
-        role = head if head_low in words("official_nouns") else _first_phrase(words("official_nouns"), low)
-        return "unnamed_official", role, None
-    org = _first_phrase(words("org_words"), low)
-    if org and (not named or _first_phrase(words("org_words"), head_low)):
-        return "organization", org, None
-    if head_low in words("person_nouns"):
+    if _in(head, "official_nouns"):
+        return "unnamed_official", head, None
+    org = _first_phrase(words("org_words"), core_low)
+    if org or core_low in words("places") or (first == "the" and len(core) > 1 and core[1][:1].isupper()):
+        return "organization", org or " ".join(core), None
+    if _first_phrase(words("official_nouns"), core_low):
+        return "unnamed_official", _first_phrase(words("official_nouns"), core_low), None
+    if _in(head, "person_nouns"):
         return "unnamed_person", head, None
-    if named:
+    if plural:
+        return "vague", mention.text, None  # "Chinese traders": a group with no one named
+    if _is_name_word(head):
         return "named_person", head, None
     if head.isupper() and len(head) > 1:
         return "organization", head, None
@@ -146,11 +243,6 @@ def type_of(doc: Document, mention: Span, phrase: Span, after: Span) -> tuple[st
 def _surname_key(text: str) -> str:
     toks = [t for t in _tokens(text) if t.lower() not in words("honorifics")]
     return toks[-1].lower().rstrip(".’'s") if toks else ""
-
-
-def _singular(word: str) -> str:
-    w = word.lower()
-    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
 
 
 def _find_antecedent(sources: list[_Source], pronoun: str, before: int) -> _Source | None:
@@ -209,7 +301,9 @@ def _name_before(doc: Document, sources: list[_Source], pronoun: Span) -> _Sourc
     return None
 
 
-def _after(doc: Document, sents: SpanIndex, mention: Span) -> Span:
+def context_after(doc: Document, mention: Span) -> Span:
+    """The rest of the mention's sentence (at most 120 characters): anonymity often shows there."""
+    sents = SpanIndex(doc.sentences)
     sent = sents.at(mention.start)
     end = min(sent.end if sent else len(doc.text), mention.end + 120)
     return doc.span(mention.end, max(end, mention.end))
@@ -239,7 +333,7 @@ def run(doc: Document) -> Document:
                 src = _match_existing(sources, sp)
                 if src is None:
                     phrase = quote.speaker_phrase or sp
-                    kind, evidence, anonymity = type_of(doc, sp, phrase, _after(doc, sents, sp))
+                    kind, evidence, anonymity = type_of(doc, sp, phrase, context_after(doc, sp))
                     src = _Source(kind, evidence, anonymity=anonymity)
                     sources.append(src)
             src.mentions.append(sp)
