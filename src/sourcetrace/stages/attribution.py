@@ -40,10 +40,17 @@ _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
 _NOUNISH = {"NOUN", "PROPN", "PRON", "NUM", "X"}
 
 
-def _is_cue(tok: Tok) -> bool:
-    return tok.pos in ("VERB", "AUX") and tok.lemma in words("speech_verbs") or (
-        tok.lower == "according"
-    )
+def _is_cue(tok: Tok, parsed: Parsed | None = None) -> bool:
+    if tok.lower == "according":
+        return True
+    if tok.pos not in ("VERB", "AUX"):
+        return False
+    if tok.lemma in words("speech_verbs"):
+        return True
+    # "as X put it", "as X pointed out": idioms whose verb alone is not a speech verb.
+    return parsed is not None and any(
+        (tok.lemma == "put" and c.lower == "it") or (tok.lemma == "point" and c.lower == "out")
+        for c in parsed.children(tok))
 
 
 def _windows(doc: Document, sents: SpanIndex) -> list[tuple[int, int]]:
@@ -174,8 +181,11 @@ def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames, first_after: int = -1
             for child in parsed.children(verb):
                 if child.dep in ("dobj", "attr", "npadvmod") and child.pos in ("NOUN", "PROPN"):
                     return child
-        if verb.dep in ("conj", "xcomp", "advcl") and verb.head != verb.i:
+        if verb.dep in ("conj", "xcomp", "advcl", "pcomp") and verb.head != verb.i:
+            # "..., adding, '...'", "before saying, '...'": the subject of the verb it hangs on.
             verb = parsed.head(verb)
+            if verb.dep == "prep" and verb.head != verb.i:
+                verb = parsed.head(verb)
             continue
         break
     # "with state media emphasizing ...": spaCy may attach the subject to the preposition.
@@ -192,7 +202,7 @@ def _linked_cue(parsed: Parsed, quote: Quote, frames: _Frames) -> Tok | None:
         for _ in range(3):
             if frames.inside(head):
                 break
-            if _is_cue(head):
+            if _is_cue(head, parsed):
                 return head
             if head.head == head.i:
                 break
@@ -203,7 +213,7 @@ def _linked_cue(parsed: Parsed, quote: Quote, frames: _Frames) -> Tok | None:
 def _nearest_cue(parsed: Parsed, toks: list[Tok], frames: _Frames, reverse: bool, first_after: int = -1) -> Tok | None:
     seq = reversed(toks) if reverse else toks
     for tok in seq:
-        if not frames.inside(tok) and _is_cue(tok) and _speaker_of(parsed, tok, frames, first_after) is not None:
+        if not frames.inside(tok) and _is_cue(tok, parsed) and _speaker_of(parsed, tok, frames, first_after) is not None:
             return tok
     return None
 
@@ -272,7 +282,13 @@ def _previous_sentence_cue(
     if i is None or i == 0:
         return None
     prev = sents[i - 1]
-    cue = _nearest_cue(parsed, parsed.in_range(prev.start, prev.end), frames, reverse=True)
+    toks = parsed.in_range(prev.start, prev.end)
+    if prev.text.rstrip().endswith(":"):
+        # "President Clinton released the following statement:" then the quote.
+        found = _colon_introduction(None, parsed, toks, frames)
+        if found is not None:
+            return found
+    cue = _nearest_cue(parsed, toks, frames, reverse=True)
     if cue is None:
         return None
     speaker = _speaker_of(parsed, cue, frames)
