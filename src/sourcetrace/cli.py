@@ -92,6 +92,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 EVALUATIONS = {
     "attribution": ("evaluate", "evaluate_path", "render_text"),
     "sources": ("evaluate_sources", "evaluate_sources", "render_sources"),
+    "quoted": ("evaluate_quoted", "evaluate_quoted", "render_quoted"),
 }
 
 

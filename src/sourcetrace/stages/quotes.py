@@ -242,6 +242,10 @@ def _is_title_case(content: str) -> bool:
     return tokens[0][0].isupper() and all(t[0].isupper() or t.lower() in minor or t[0].isdigit() for t in tokens)
 
 
+def _cue_forms() -> frozenset[str]:
+    return verb_forms("speech_verbs") | verb_forms("naming_verbs")
+
+
 def quote_function(doc: Document, span: Span, sentence: Span | None) -> str:
     """quotation | name | scare | mention, from the span's content and its neighbours."""
     text = doc.text
@@ -261,6 +265,11 @@ def quote_function(doc: Document, span: Span, sentence: Span | None) -> str:
     if last in words("quote_name_cues") or prev2 in words("quote_name_cues"):
         if n <= 8 and not (ends_punct and content[-1] in ".!?" and n > 3):
             return "name"
+    title = _is_title_case(content)
+    cue_before = any(w in _cue_forms() for w in before[-2:]) or text[floor:span.start].rstrip().endswith(":")
+    if title and 1 < n <= 6 and not cue_before and content[-1:] not in ".!?":
+        # 'Operation Gideon’s Chariots', "Make America Great Again", "Fox News Sunday,": a title.
+        return "name"
     if ends_punct and content[-1] not in "-" or n >= 5:
         return "quotation"
     if not tokens:
@@ -269,17 +278,15 @@ def quote_function(doc: Document, span: Span, sentence: Span | None) -> str:
     if any(w in verb_forms("speech_verbs") for w in following) and content[:1].isupper():
         return "quotation"  # «We will win», the general said.
     after = _first_word_after(text, span.end, ceiling)
-    title = _is_title_case(content)
     if title and n <= 6:
-        cue_before = any(w in verb_forms("speech_verbs") for w in before[-2:])
         if after and after[0].islower() and after.lower() not in verb_forms("speech_verbs") and not cue_before:
             return "name"  # ‘Modul-kokon’ armor vests, the 'Azov' regiment
         if not cue_before and last in {"the", "a", "an", "of", "in", "on", "from", "by"}:
             return "name"
     lead = _words_before(text, span.start, 12, floor)
-    cue_in_sentence = any(w in verb_forms("speech_verbs") for w in lead)
+    cue_in_sentence = any(w in _cue_forms() for w in lead)
     if n == 1:
-        if last in verb_forms("speech_verbs") or last in {"as", "it", "them", "him", "her", "this", "that"} and cue_in_sentence:
+        if last in _cue_forms() or last in {"as", "it", "them", "him", "her", "this", "that"} and cue_in_sentence:
             return "quotation"
         return "scare"
     return "quotation" if cue_in_sentence or title else "scare"
