@@ -93,6 +93,7 @@ EVALUATIONS = {
     "attribution": ("evaluate", "evaluate_path", "render_text"),
     "sources": ("evaluate_sources", "evaluate_sources", "render_sources"),
     "quoted": ("evaluate_quoted", "evaluate_quoted", "render_quoted"),
+    "signals": ("evaluate_signals", "evaluate_signals", "render_signals"),
 }
 
 

@@ -97,6 +97,25 @@ class DateMention:
 
 
 @dataclass(frozen=True, slots=True)
+class VagueAttribution:
+    """An unspecified group used as a source ("some analysts", "it is widely believed")."""
+
+    span: Span
+    cue: Span | None = None
+    source_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A sentence asserting a checkable fact in the author's own voice, with no attribution.
+    `carried_from` is the id of the nearest attribution before it, which it may lean on."""
+
+    span: Span
+    reason: str
+    carried_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Warning:
     stage: str
     code: str
@@ -121,6 +140,9 @@ class Document:
     sources: tuple[Source, ...] = ()
     entities: tuple[Entity, ...] = ()
     dates: tuple[DateMention, ...] = ()
+    vague_attributions: tuple[VagueAttribution, ...] = ()
+    unattributed_claims: tuple[Claim, ...] = ()
+    profile: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[Warning, ...] = ()
     # Stages record here that they ran; the pipeline checks requirements against it.
     done: frozenset[str] = field(default_factory=frozenset)

@@ -18,7 +18,7 @@ from .document import Document
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STAGES: tuple[str, ...] = ("segment", "quotes", "attribution", "sources")
+DEFAULT_STAGES: tuple[str, ...] = ("segment", "quotes", "attribution", "sources", "signals", "profile")
 
 
 @dataclass(frozen=True)

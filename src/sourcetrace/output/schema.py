@@ -13,7 +13,7 @@ from typing import Any
 
 from ..document import Document, Span
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def span_json(span: Span | None) -> dict[str, Any] | None:
@@ -75,6 +75,17 @@ def to_dict(doc: Document) -> dict[str, Any]:
              "year_resolved": d.year_resolved, "granularity": d.granularity}
             for d in sorted(doc.dates, key=lambda d: (d.span.start, d.span.end))
         ],
+        "vague_attributions": [
+            {"start": v.span.start, "end": v.span.end, "text": v.span.text, "cue": span_json(v.cue),
+             "source_id": v.source_id}
+            for v in sorted(doc.vague_attributions, key=lambda v: v.span.start)
+        ],
+        "unattributed_claims": [
+            {"start": c.span.start, "end": c.span.end, "text": c.span.text, "reason": c.reason,
+             "carried_from": c.carried_from}
+            for c in sorted(doc.unattributed_claims, key=lambda c: c.span.start)
+        ],
+        "profile": doc.profile or None,
         "warnings": [
             {"stage": w.stage, "code": w.code, "message": w.message, "span": span_json(w.span)}
             for w in doc.warnings

@@ -195,6 +195,12 @@ def type_of(doc: Document, mention: Span, phrase: Span, after: Span) -> tuple[st
             if kind not in ("unknown", "document"):
                 return "document", f"{head} from {author.text} ({kind})", None
         return "document", head, None
+    counted = first in ("hundreds", "dozens", "thousands", "millions", "scores") or first[:1].isdigit()
+    bare_plural = (head_low in words("group_nouns") and not counted
+                   and (first in words("vague_quantifiers") or first == head_low or core[0][:1].isupper()
+                        and first not in ("the", "these", "those", "his", "her", "their", "its")))
+    if first in words("vague_quantifiers") and head_low.endswith("s") or bare_plural and head_low not in ("officials", "diplomats"):
+        return "vague", mention.text, None  # "Many Lebanese", "Economists", "Pro-war Russian bloggers"
     if _apposed_name(mention.text):
         return "named_person", mention.text.split(",", 1)[1].strip(), None
     outlet = _outlet(core_low) or (None if _looks_like_person_name(core) else _outlet(low))

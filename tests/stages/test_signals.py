@@ -1,0 +1,75 @@
+"""Vague attributions, unattributed claims and the profile."""
+
+import hashlib
+from pathlib import Path
+
+from sourcetrace.evaluate_quoted import evaluate_quoted
+from sourcetrace.evaluate_signals import evaluate_signals
+
+GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold"
+
+
+def test_vague_groups_with_and_without_a_cue(analyze):
+    doc = analyze("Some analysts warn of risks. Others argue the deal is sound. It is widely believed that "
+                  "the talks failed. Many observers read the move as a signal.")
+    found = [(v.span.text, v.cue.text if v.cue else None) for v in doc.vague_attributions]
+    assert ("Some analysts", "warn") in found
+    assert ("Others", "argue") in found
+    assert ("It is widely believed", None) in found
+    assert ("Many observers", "read") in found
+
+
+def test_specific_unnamed_people_are_not_vague(analyze):
+    doc = analyze('"We are ready," a military analyst said. Two Western officials said the talks stalled.')
+    assert doc.vague_attributions == ()
+
+
+def test_unattributed_claim_is_a_checkable_sentence_in_the_authors_voice(analyze):
+    text = ("Russian forces lost 40 tanks near Avdiivka last week. "
+            "The general said the losses were exaggerated. "
+            "Why does this matter? "
+            "“We will fight on,” he said.")
+    claims = [c.span.text for c in analyze(text).unattributed_claims]
+    assert claims == ["Russian forces lost 40 tanks near Avdiivka last week."]
+
+
+def test_claim_names_the_attribution_it_may_lean_on(analyze):
+    text = ("According to the Telegram channel Rybar, the brigade was moved to Kursk.\n"
+            "The unit was equipped with 30 new T-90M tanks.")
+    doc = analyze(text)
+    (claim,) = doc.unattributed_claims
+    (attribution,) = doc.quotes
+    assert claim.carried_from == attribution.id
+
+
+def test_seed_signals(seed_doc):
+    vague = {v.span.text for v in seed_doc.vague_attributions}
+    assert vague == {"some analysts", "others"}
+    claims = [c.span.text for c in seed_doc.unattributed_claims]
+    assert any(c.startswith("This equipment, sourced from Russian military stocks") for c in claims)
+    assert any(c.startswith("Additionally, they were equipped with Aappi-7") for c in claims)
+    # the equipment paragraph's claims lean on the channel's report
+    channel = next(s for s in seed_doc.sources if s.type == "social_media")
+    carried = {c.span.text[:20]: c.carried_from for c in seed_doc.unattributed_claims}
+    quote_source = {q.id: q.source_id for q in seed_doc.quotes}
+    assert quote_source[carried["This equipment, sour"]] == channel.id
+    assert quote_source[carried["Additionally, they w"]] == channel.id
+
+
+def test_profile_counts(seed_doc):
+    p = seed_doc.profile
+    assert p["sources"] == len(seed_doc.sources) and p["quotes"] == len(seed_doc.quotes)
+    assert p["sources_by_type"]["anonymous"] == 2 and p["anonymous_without_reason"] == 2
+    assert p["scare_quotes"] == 1 and p["vague_attributions"] == 2
+    assert p["unattributed_claims"] == len(seed_doc.unattributed_claims)
+    assert 0 < p["quoted_word_share"]["anonymous"] < 1
+
+
+def test_signal_gates_on_our_gold():
+    """Floors on eval/gold/signals.jsonl and quoted_terms.jsonl (hashes pinned)."""
+    assert hashlib.sha256((GOLD / "signals.jsonl").read_bytes()).hexdigest() == "87cd908b4ea24fc1aafc648d099776d2404e952aedbcc2bc1ffdaf89ed6d6c08"
+    result = evaluate_signals(GOLD / "signals.jsonl")
+    assert result["vague_attributions"]["f1"] >= 0.88
+    assert result["unattributed_claims"]["f1"] >= 0.80
+    assert hashlib.sha256((GOLD / "quoted_terms.jsonl").read_bytes()).hexdigest() == "3d615cab5b03e00132542e0b8b45ffd6617e5567f5c1b1b1b44ee3984c226f56"
+    assert evaluate_quoted(GOLD / "quoted_terms.jsonl")["macro_f1"] >= 0.65
