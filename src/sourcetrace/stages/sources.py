@@ -307,6 +307,33 @@ def _name_before(doc: Document, sources: list[_Source], pronoun: Span) -> _Sourc
     return None
 
 
+DESCRIPTION_WINDOW = 1500  # characters searched back for the antecedent of "the general"
+
+
+def _description_antecedent(doc: Document, mention: Span) -> Span | None:
+    """For a definite description ("the general", "the ministry") that names no earlier source:
+    the nearest earlier noun phrase with that head ("a senior DPRK general", "the DPRK’s
+    Ministry of Foreign Affairs"), which becomes the source's first and fullest mention."""
+    toks = _tokens(mention.text)
+    if not toks or toks[0].lower() not in ("the", "this") or len(toks) > 3:
+        return None
+    head = toks[-1]
+    start = max(0, mention.start - DESCRIPTION_WINDOW)
+    pattern = re.compile(
+        r"\b(?:[Aa]n?|[Tt]he|[A-Z][\w’'.-]*’s|[A-Z][\w'.-]*'s)\s+(?:[\w’'.-]+\s+){0,4}?(?i:" + re.escape(head)
+        + r")(?:\s+of(?:\s+[A-Z][\w’'-]*){1,4})?")
+    found = None
+    for m in pattern.finditer(doc.text, start, mention.start):
+        if m.end() <= mention.start and m.group().lower() != mention.text.lower():
+            found = m
+    if found is None:
+        return None
+    end = found.end()
+    while end > found.start() and doc.text[end - 1].isspace():
+        end -= 1
+    return doc.span(found.start(), end)
+
+
 def context_after(doc: Document, mention: Span) -> Span:
     """The rest of the mention's sentence (at most 120 characters): anonymity often shows there."""
     sents = SpanIndex(doc.sentences)
@@ -338,9 +365,13 @@ def run(doc: Document) -> Document:
             else:
                 src = _match_existing(sources, sp)
                 if src is None:
-                    phrase = quote.speaker_phrase or sp
-                    kind, evidence, anonymity = type_of(doc, sp, phrase, context_after(doc, sp))
+                    antecedent = _description_antecedent(doc, sp)
+                    first = antecedent or sp
+                    phrase = antecedent or quote.speaker_phrase or sp
+                    kind, evidence, anonymity = type_of(doc, first, phrase, context_after(doc, first))
                     src = _Source(kind, evidence, anonymity=anonymity)
+                    if antecedent is not None:
+                        src.mentions.append(antecedent)
                     sources.append(src)
             src.mentions.append(sp)
             by_span[key] = src
