@@ -94,6 +94,7 @@ EVALUATIONS = {
     "sources": ("evaluate_sources", "evaluate_sources", "render_sources"),
     "quoted": ("evaluate_quoted", "evaluate_quoted", "render_quoted"),
     "signals": ("evaluate_signals", "evaluate_signals", "render_signals"),
+    "dates": ("evaluate_dates", "evaluate_dates", "render_dates"),
 }
 
 

@@ -18,7 +18,7 @@ from .document import Document
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STAGES: tuple[str, ...] = ("segment", "quotes", "attribution", "sources", "signals", "profile")
+DEFAULT_STAGES: tuple[str, ...] = ("segment", "quotes", "attribution", "sources", "signals", "dates", "profile")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,11 @@ in `lexicons/dates.tsv`), never a general date searcher, so numbers that are not
 - a bare month name only after a temporal preposition ("in March", "since October") or "last /
   this / next" ("last March"); month and weekday names must be capitalised ("may", "march" the
   verbs are not dates, nor is "March on" at the start of a sentence);
-- a bare year (1000-2099) unless it is part of a designation ("T-72B3 Obr. 2016", "MICH2000"),
-  a thousands number ("1,500"), money or a percentage, or a quantity ("2000 troops" without a
-  temporal preposition before it);
+- a bare year (1000-2099; 1800-2099 without a temporal preposition before it) unless it is part
+  of a designation ("T-72B3 Obr. 2016", "T-90M Proryv 2023", "MICH2000", "Article 2024"), a
+  thousands number ("1,500"), money or a percentage, or a quantity ("2000 troops", "2000 km":
+  a round hundred before a plural noun, or any number before a unit, with no temporal
+  preposition before it; "the 2025 budget", "2023 figures" are years);
 - weekdays ("Monday", "last Thursday", "this Friday", "next Tuesday"; not "Black Friday"),
   "the 9th" (an ordinal 1-31 after "the" that no noun follows: not "the 19th sanctions package"),
   holidays after a preposition ("before Christmas", "on Palm Sunday"; not "marked Victory Day");
@@ -28,9 +30,11 @@ Resolving (anchor = `doc.published`; the machine's clock is never read). Values 
 (day), YYYY-Www (ISO week), YYYY-MM (month) or YYYY (year).
 - Tense comes from the clause around the expression (split at commas, semicolons, dashes, quote
   marks and words like "that", "which", "when"): the nearest strong cue wins ("will", "is to",
-  "plans to", "expected", "may", "tomorrow" -> future; "was", "had", "has", "said", irregular past
-  forms -> past); failing that a lower-case "-ed" word means past; failing that the same search
-  over the whole sentence; failing that the tense is unknown. "since X" is always past.
+  "plans to", "expected", "may", "likely", "tomorrow" -> future; "was", "had", "said", irregular
+  past forms, "has/have" + participle -> past; a participle after "be" is not past: "is to be
+  held"); failing that a lower-case "-ed" word means past; failing that the same search over the
+  whole sentence; failing that the tense is unknown. Words inside date expressions are not cues
+  ("May" in "May 8"). "since X" is always past.
 - A date without a year ("December 28"), a bare month, "the 9th" and a weekday take the nearest
   such date on the side of publication the tense implies: past = on or before publication,
   future = on or after (so a weekday equal to the publication day is the publication day in
@@ -40,12 +44,16 @@ Resolving (anchor = `doc.published`; the machine's clock is never read). Values 
   ("has declared a ceasefire from May 8", published May 2 -> this May 8).
 - "last Thursday" = the Thursday of the previous ISO week, "this Friday" = the Friday of the
   publication's ISO week, "next Tuesday" = the Tuesday of the following ISO week.
+- The end of a range takes the first such date on or after its start ("from May 8 to May 10",
+  "between October 8 and October 13", "from March to May").
 - "last week" / "next week" = ISO week of publication -/+ 7 days; "this week", "earlier this
   week" = the publication's ISO week; months and years likewise; "N units ago" counts back from
-  publication; "last March" = the most recent March before the publication month.
+  publication; "last March" = the most recent March before the publication month, "next March"
+  the first after it; "March of next year", "June 16th of last year" use that year.
 - Anchored phrases ("two days later", "the next morning", "the same day") count from the
-  previous resolved date in the text (a day date; for "N months/years later" a month or year
-  date also serves); with no such date before them they stay unresolved.
+  previous resolved day date in the text (for "N months/years later" the previous date at
+  least that fine: "in December 2011 ... a month later" -> 2012-01); with no such date before
+  them they stay unresolved ("XXXX").
 
 Without a publication date only explicit years resolve (year_resolved true). A date with a
 month but no year keeps the month: "XXXX-04-28", "XXXX-04" (year_resolved false). Expressions
@@ -267,9 +275,8 @@ def _keep(text: str, c: _Cand, lex: _Lex) -> bool:
         # "the 9th of May" needs the ordinal or "of"; a bare "the 8 May" is not taken.
         if g.get("the") and not (g.get("suf") or g.get("of")):
             return False
-    if k in ("month",):
-        if not _prev_is_preposition(text, c.start, lex):
-            return False
+    if k == "month" and not _prev_is_preposition(text, c.start, lex):
+        return False
     if k == "weekday":
         prev = _word_before(text, c.start).lower()
         if prev in lex.weekday_blockers:
@@ -277,7 +284,6 @@ def _keep(text: str, c: _Cand, lex: _Lex) -> bool:
         # "the Sunday Times": a weekday between "the" and a capitalised word is a name.
         if not g.get("mod") and prev == "the" and _cap(_word_after(text, c.end)):
             return False
-
     if k == "holiday":
         if not _cap(text[c.start:c.end]) or not _prev_is_preposition(text, c.start, lex):
             return False
