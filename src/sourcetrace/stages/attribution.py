@@ -50,6 +50,7 @@ def _is_cue(tok: Tok, parsed: Parsed | None = None) -> bool:
     # "as X put it", "as X pointed out": idioms whose verb alone is not a speech verb.
     return parsed is not None and any(
         (tok.lemma == "put" and c.lower == "it") or (tok.lemma == "point" and c.lower == "out")
+        or (tok.lemma in ("shoot", "fire", "hit", "push", "chime") and c.lower in ("back", "in"))
         for c in parsed.children(tok))
 
 
@@ -171,6 +172,8 @@ def _speaker_of(parsed: Parsed, cue: Tok, frames: _Frames, first_after: int = -1
             if child.dep in _SUBJECT_DEPS and not frames.inside(child):
                 if child.dep == "nsubjpass":
                     continue
+                if child.lower in ("who", "which", "that") and verb.dep == "relcl":
+                    return parsed.head(verb)  # "Capt. Christian Pardo, who said ...": Pardo
                 return child
             if child.dep == "agent":
                 for obj in parsed.children(child):
