@@ -12,6 +12,26 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from . import nlp as nlp_module
+from .lexicons import lemma_of
+
+# Penn Treebank tag -> Universal POS. The pipeline skips spaCy's attribute ruler (which sets
+# `pos_` from the tag) because only these coarse classes are needed.
+_TAG_TO_POS = {
+    "NN": "NOUN", "NNS": "NOUN", "NNP": "PROPN", "NNPS": "PROPN", "PRP": "PRON", "PRP$": "PRON",
+    "WP": "PRON", "WP$": "PRON", "EX": "PRON", "DT": "DET", "PDT": "DET", "WDT": "DET",
+    "JJ": "ADJ", "JJR": "ADJ", "JJS": "ADJ", "AFX": "ADJ", "RB": "ADV", "RBR": "ADV", "RBS": "ADV",
+    "WRB": "ADV", "IN": "ADP", "CC": "CCONJ", "CD": "NUM", "MD": "AUX", "POS": "PART", "TO": "PART",
+    "RP": "ADP", "UH": "INTJ", "SYM": "SYM", "$": "SYM", "_SP": "SPACE", "ADD": "X", "FW": "X",
+    "GW": "X", "LS": "X", "NIL": "X", "XX": "X", "HYPH": "PUNCT", "NFP": "PUNCT",
+}
+_AUX_WORDS = {"be", "is", "am", "are", "was", "were", "been", "being", "'s", "’s", "'re", "’re", "'m", "’m",
+              "have", "has", "had", "having", "'ve", "’ve", "'d", "’d", "do", "does", "did"}
+
+
+def coarse_pos(tag: str, lower: str) -> str:
+    if tag.startswith("VB"):
+        return "AUX" if lower in _AUX_WORDS else "VERB"
+    return _TAG_TO_POS.get(tag, "PUNCT" if not any(c.isalnum() for c in tag) else "X")
 
 MAX_WINDOW = 6000  # characters; longer windows are cut (spaCy's cost grows with length)
 
@@ -112,8 +132,8 @@ def parse_windows(text: str, windows: Iterable[tuple[int, int]]) -> Parsed:
                     end=start + t.idx + len(t.text),
                     text=t.text,
                     lower=t.lower_,
-                    lemma=t.lemma_.lower(),
-                    pos=t.pos_,
+                    lemma=lemma_of(t.text),
+                    pos=coarse_pos(t.tag_, t.lower_),
                     tag=t.tag_,
                     dep=t.dep_,
                     head=base + t.head.i,

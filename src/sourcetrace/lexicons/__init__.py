@@ -56,3 +56,27 @@ def verb_forms(name: str) -> frozenset[str]:
     """Every inflected form of the verbs (lemmas) listed in `name`.txt."""
     irregular = {row["lemma"]: row["forms"] for row in table("irregular_verbs")}
     return frozenset(f for lemma in words(name) for f in _inflections(lemma, irregular))
+
+
+VERB_LISTS = ("speech_verbs", "belief_verbs", "intention_verbs", "stance_verbs", "evidence_verbs",
+              "naming_verbs", "idiom_verbs")
+
+
+@functools.lru_cache(maxsize=None)
+def _form_to_lemma() -> dict[str, str]:
+    irregular = {row["lemma"]: row["forms"] for row in table("irregular_verbs")}
+    out: dict[str, str] = {}
+    for name in VERB_LISTS:
+        for lemma in words(name):
+            for form in _inflections(lemma, irregular):
+                out.setdefault(form, lemma)
+    return out
+
+
+def lemma_of(word: str) -> str:
+    """The lemma of a verb form listed in any verb lexicon, else the word lower-cased.
+
+    The pipeline runs spaCy without its lemmatizer (a third of the parse cost): the only lemmas
+    sourcetrace needs are those of the verbs its lexicons list."""
+    low = word.lower()
+    return _form_to_lemma().get(low, low)
