@@ -19,6 +19,7 @@ it in the same or the previous paragraph, which the sentence may be leaning on.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..document import Claim, Document, Span, VagueAttribution
@@ -35,15 +36,15 @@ _NUMBER = re.compile(r"\d")
 _QUANTITY = re.compile(r"^(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|a|an|the|two)$", re.I)
 
 
+@functools.lru_cache(maxsize=None)
+def _impersonal_pattern() -> re.Pattern[str]:
+    phrases = sorted(words("impersonal_attributions"), key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w])", re.IGNORECASE)
+
+
 def _impersonal(doc: Document) -> list[VagueAttribution]:
-    out = []
-    low = doc.text.lower()
-    for phrase in sorted(words("impersonal_attributions"), key=len, reverse=True):
-        for m in re.finditer(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", low):
-            span = doc.span(m.start(), m.end())
-            if not any(v.span.overlaps(span) for v in out):
-                out.append(VagueAttribution(span, None, None))
-    return out
+    return [VagueAttribution(doc.span(m.start(), m.end()), None, None)
+            for m in _impersonal_pattern().finditer(doc.text)]
 
 
 def _is_unnumbered_official_group(text: str) -> bool:

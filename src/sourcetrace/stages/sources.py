@@ -17,6 +17,7 @@ records the words that decided in `evidence`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -56,8 +57,13 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])")
+
+
 def _phrase_in(phrase: str, text_lower: str) -> bool:
-    return re.search(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", text_lower) is not None
+    return _phrase_pattern(phrase).search(text_lower) is not None
 
 
 def _first_phrase(entries, text_lower: str) -> str | None:
