@@ -128,6 +128,7 @@ class Document:
     text: str
     id: str | None = None
     title: str | None = None
+    author: str | None = None
     published: str | None = None  # ISO date YYYY-MM-DD
     url: str | None = None
     outlet: str | None = None

@@ -18,7 +18,8 @@ from .document import Document
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STAGES: tuple[str, ...] = ("segment", "quotes", "attribution", "sources", "signals", "dates", "profile")
+DEFAULT_STAGES: tuple[str, ...] = (
+    "segment", "quotes", "attribution", "sources", "entities", "signals", "dates", "profile")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sourcetrace.output import schema
 def test_output_keys_are_always_present(analyze, check_output):
     data = check_output(analyze("No quotes here at all."))
     assert data["quotes"] == [] and data["sources"] == [] and data["warnings"] == []
-    assert set(data["document"]) == {"id", "title", "published", "url", "outlet", "language", "text"}
+    assert set(data["document"]) == {"id", "title", "author", "published", "url", "outlet", "language", "text"}
     assert data["schema_version"] == schema.SCHEMA_VERSION
 
 

@@ -28,6 +28,7 @@ def to_dict(doc: Document) -> dict[str, Any]:
         "document": {
             "id": doc.id,
             "title": doc.title,
+            "author": doc.author,
             "published": doc.published,
             "url": doc.url,
             "outlet": doc.outlet,

@@ -15,7 +15,7 @@ EQUIPMENT mentions carry a category (the list in docs/equipment.md) and come fro
 - the gazetteer `equipment.tsv`, plus rows from a user file (`load_gazetteer(extra_path)`,
   `configure(equipment_file=...)`), compiled once per process into a dictionary keyed by first word:
   one pass over the words, longest surface first, linear in the text length. Surfaces keep their
-  case (one with a digit also matches in another case: "SU-25"); a plural "s"/"es" joins the span
+  case (one with a digit or hyphen also matches in another case: "SU-25"); a plural "s"/"es" joins the span
   ("F-16s", "KABs"); a lower-case hyphenated tail is left out ("HIMARS-launched" -> HIMARS).
 - unseen model designations, by shape (letters and digits: Su-57M, Kub-2, M242, 2S40) and context:
   a context noun right after ("the new Su-57M fighter", "Lancet-3M loitering munitions") or right
@@ -23,20 +23,25 @@ EQUIPMENT mentions carry a category (the list in docs/equipment.md) and come fro
   extends a gazetteer entry ("T-72B3M" <- "T-72B3", "Su-57M" <- "Su-57") or belongs to a gazetteer
   prefix family with one category ("T-34" <- T-62, T-72, T-80...) takes that category, and may refine
   a generic noun's ("Kub-2 drones" -> loitering_munition, family KUB-BLA).
+- series names with a model number the gazetteer lacks: the first word of multi-word surfaces that
+  share a category ("Leopard 2A7", "Project 22350", "Mavic 3T").
 - a designation's own tail: "Obr. 2016" ("T-72B3 Obr. 2016" is one mention, not a year) and a
   capitalised name word ("BMP-2M Berezhok", "M242 Bushmaster").
 - named ships after a ship noun: "the patrol ship Sergei Kotov", "a Kilo-class submarine, the
   Rostov-on-Don".
 Gazetteer surfaces are weighed by how ambiguous they are: designations (a digit), multi-word and
-hyphenated names and long acronyms are always taken; other single names (Kalibr, Lancet) need an
-article that names other equipment or a military noun in their sentence; the surfaces listed
-`ambiguous` in equipment_context.tsv (Patriot, Archer, Abrams, PKM, KAB...) need a context noun next
-to them, other equipment in their sentence (the neighbouring sentences too for short acronyms), or the
-same surface confirmed elsewhere in the article, and never count inside a longer person or place name
-("Stacey Abrams"), after a title ("General Caesar") or before a speech verb ("Abrams said").
+hyphenated names and long acronyms are always taken; other single names (Kalibr, Lancet) need other
+equipment within REACH characters (an article's worth) or a military noun in their sentence; short
+acronyms and the surfaces listed `ambiguous` in equipment_context.tsv (Patriot, Archer, Abrams, PKM,
+KAB...) need a fitting context noun next to them, other equipment in their sentence (the neighbouring
+sentences too for short acronyms), or the same surface confirmed nearby, and never count inside a
+longer person or place name ("Stacey Abrams"), after a title ("General Caesar") or before a speech
+verb ("Abrams said"). See docs/equipment.md.
 
 Overlaps: equipment wins over names; a longer equipment span wins over a shorter one.
-`source_id` is set when an entity's span overlaps a mention of a source in `doc.sources`.
+`source_id`: inside each mention of a source in `doc.sources`, the name (PERSON, ORG or GPE) that
+ends last gets that source's id ("Vladimir Putin" in "Russian President Vladimir Putin"); every
+other entity keeps None.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from .. import nlp as nlp_module
 from ..document import Document, Entity
@@ -60,7 +65,12 @@ NAME = "entities"
 REQUIRES = ("sentences", "sources")
 ASSIGNS = ("entities",)
 
-CHUNK_CHARS = 100_000  # the longest text handed to spaCy at once
+# The longest text handed to spaCy at once. spaCy's memory grows with the text it holds (about 300 MB
+# for 50,000 characters, 500 MB for 100,000, GBs when chunks are batched), so chunks go one at a time.
+CHUNK_CHARS = 50_000
+# How far (characters) equipment evidence reaches: an article's worth, so one long text holding many
+# articles is not judged as a whole ("the article names other equipment" means "within this reach").
+REACH = 5_000
 NER_LABELS = {"PERSON": "PERSON", "ORG": "ORG", "GPE": "GPE", "LOC": "LOC", "NORP": "NORP", "FAC": "LOC"}
 EQUIPMENT = "EQUIPMENT"
 
@@ -70,9 +80,10 @@ _QUOTES = frozenset("\"'“”‘’«»„‹›`")
 _CALIBRE = re.compile(r"\d+(?:[.,]\d+)?-?(?:mm|cm|in|inch|calibre|caliber|cal)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # Where a model designation may start (found by one regex over the whole text), and its full shape.
-_DESIGNATION_START = re.compile(r"(?<![\w./-])(?=[A-Z]{1,5}\d|[A-Z][A-Za-z]{0,11}-\d|\d{1,2}[A-Z]{1,3}\d)")
+_DESIGNATION_START = re.compile(
+    r"(?<![\w./-])(?=[A-Z]{1,5}\d|[A-Z][A-Za-z]{0,11}-(?:[A-Z]{1,3})?\d|\d{1,2}[A-Z]{1,3}\d)")
 _DESIGNATION = re.compile(
-    r"[A-Z][A-Za-z]{0,11}-\d[A-Za-z\d]*(?:[-.][A-Za-z\d]+)*"  # Su-57M, Kub-2, T-72B3M, KN-23
+    r"[A-Z][A-Za-z]{0,11}-(?:[A-Z]{1,3})?\d[A-Za-z\d]*(?:[-.][A-Za-z\d]+)*"  # Su-57M, Kub-2, KN-23, Pantsir-S1M
     r"|[A-Z]{1,5}\d+[A-Za-z\d]*(?:-[A-Za-z\d]+)*"  # M242, M109A6, HK416, CV90
     r"|\d{1,2}[A-Z]{1,3}\d+[A-Za-z\d]*(?:-[A-Za-z\d]+)*"  # 2S19, 9K720, 6B47
 )
@@ -142,7 +153,7 @@ class Phrase:
     surface: str
     words: tuple[str, ...]
     gaps: tuple[str, ...]
-    casefree: bool  # may match in another case (surfaces with a digit cannot be common words)
+    casefree: bool  # may match in another case (a surface with a digit or hyphen is no common word)
     payload: Any
 
 
@@ -150,7 +161,7 @@ def make_phrase(surface: str, payload: Any, casefree: bool | None = None) -> Phr
     toks = list(_TOKEN.finditer(surface))
     gaps = tuple("" if surface[a.end():b.start()] == "" else " " for a, b in zip(toks, toks[1:]))
     if casefree is None:
-        casefree = any(c.isdigit() for c in surface)
+        casefree = any(c.isdigit() or c == "-" for c in surface)
     return Phrase(surface, tuple(t.group() for t in toks), gaps, casefree, payload)
 
 
@@ -246,9 +257,10 @@ def _tier(surface: str) -> str:
 
 
 def _family_key(word: str) -> str | None:
-    """The letters that open a designation: "su" for Su-57M, "t" for T-72, "2s" for 2S19."""
-    m = re.match(r"(\d{0,2}[A-Za-z]+)(?=[-\d])", word)
-    return m.group(1).casefold() if m else None
+    """The letters that open a designation, and whether a hyphen follows: "su-" for Su-57M, "t-" for
+    T-72, "2s" for 2S19, "cv" for CV9035 (so "A6" is not of the A-50 family)."""
+    m = re.match(r"(\d{0,2}[A-Za-z]+)(?:(-)|(?=\d))", word)
+    return (m.group(1).casefold() + (m.group(2) or "")) if m else None
 
 
 class Gazetteer:
@@ -267,6 +279,14 @@ class Gazetteer:
             if key:
                 families.setdefault(key, Counter())[e.category] += 1
         self.families = families
+        # Series names: the first word of multi-word surfaces ("Leopard" in "Leopard 2A6", "Project"
+        # in "Project 22160"), with the categories of those surfaces.
+        heads: dict[str, Counter] = {}
+        for e in self.entries:
+            first, _, rest = e.surface.partition(" ")
+            if rest and first.isalpha() and first[:1].isupper() and not first.isupper():
+                heads.setdefault(first, Counter())[e.category] += 1
+        self.heads = {w: c.most_common(1)[0][0] for w, c in heads.items() if len(c) == 1}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -596,7 +616,7 @@ def ner_spans(doc: Document) -> list[tuple[int, int, str]]:
             yield sdoc
 
     out = []
-    for (s, _e), sdoc in zip(parts, nlp.pipe(spacy_docs())):
+    for (s, _e), sdoc in zip(parts, nlp.pipe(spacy_docs(), batch_size=1)):
         for ent in sdoc.ents:
             out.append((s + ent.start_char, s + ent.end_char, ent.label_))
     return out
@@ -858,7 +878,7 @@ class _Equipment:
             i = c.j
         return out
 
-    def designation_candidates(self, covered: list[tuple[int, int]], military_doc: bool) -> list[_Cand]:
+    def designation_candidates(self, covered: list[tuple[int, int]], military: Callable[[int], bool]) -> list[_Cand]:
         toks, gaz, out = self.toks, self.gaz, []
         cov_starts = [s for s, _ in covered]
         for m in _DESIGNATION_START.finditer(self.text):
@@ -889,7 +909,8 @@ class _Equipment:
             family = variant.category if variant else gaz.family(stem)
             category = None
             if noun is not None:
-                if not (military_doc or noun.military or variant):
+                if not (military(toks.starts[i]) or noun.military or variant
+                        or (family and _fits(family, noun))):  # the noun and the family agree
                     continue
                 category = noun.category
                 if family and (noun.refines is None or family in noun.refines or family == category):
@@ -897,7 +918,7 @@ class _Equipment:
                 category = category or "other"
             elif variant is not None:
                 category = variant.category
-            elif military_doc and gaz.family(stem, min_members=2):
+            elif military(toks.starts[i]) and gaz.family(stem, min_members=2):
                 category = gaz.family(stem, min_members=2)
             if category is None:
                 continue
@@ -905,7 +926,36 @@ class _Equipment:
                              accepted=True))
         return out
 
-    def ship_candidates(self, military_doc: bool) -> list[_Cand]:
+    def series_candidates(self, covered: list[tuple[int, int]], military: Callable[[int], bool]) -> list[_Cand]:
+        """A series name and a model number the gazetteer lacks: "Leopard 2A7", "Challenger 3",
+        "Project 22350" take the category of the series' gazetteer entries, when they agree."""
+        toks, heads, out = self.toks, self.gaz.heads, []
+        cov_starts = [s for s, _ in covered]
+        for i in range(len(toks) - 1):
+            w = toks.words[i]
+            if w not in heads:
+                continue
+            nxt = toks.words[i + 1]
+            if not (toks.spaced(i + 1) and re.fullmatch(r"[A-Za-z\d]*\d[A-Za-z\d]*(?:[-.][A-Za-z\d]+)*", nxt)
+                    and not _YEAR.fullmatch(nxt)):
+                continue
+            k = bisect.bisect_right(cov_starts, toks.starts[i + 1]) - 1
+            if k >= 0 and covered[k][1] > toks.starts[i + 1]:
+                continue  # the gazetteer has the pair ("Leopard 2A6"); the head alone may be a mention
+            noun = _noun_after(toks, i + 2)
+            category = heads[w]
+            if noun is not None and not _fits(category, noun):
+                if not noun.category:
+                    continue
+                category = noun.category
+            model = any(c.isalpha() for c in nxt)  # "2A7", "V7": a model code, not a bare number ("Type 2")
+            if not (military(toks.starts[i]) or model or (noun is not None and noun.military)):
+                continue
+            out.append(_Cand(toks.starts[i], toks.ends[i + 1], i, i + 2, category, "series", "strong",
+                             key=f"{w} {nxt}", noun=noun, accepted=True))
+        return out
+
+    def ship_candidates(self, military: Callable[[int], bool]) -> list[_Cand]:
         toks, out = self.toks, []
         n = len(toks)
         ships = self.ctx.ship_nouns
@@ -927,7 +977,7 @@ class _Equipment:
             if any(label in _SHIP_VETO_LABELS for _, _, label in self.ner.covering(start, end)):
                 continue
             noun = find_noun([w])
-            if not (military_doc or (noun and noun.military)):
+            if not (military(start) or (noun and noun.military)):
                 continue
             out.append(_Cand(start, end, j, k, "ship", "ship", "strong", key=self.text[start:end], accepted=True))
         return out
@@ -938,8 +988,14 @@ class _Equipment:
         for c in cands:
             if c.tier != "strong":
                 c.vetoed = self.vetoed(c)
-        military_doc = any(c.tier == "strong" or (c.noun is not None and c.noun.category and not c.vetoed)
-                           for c in cands)
+        evidence = sorted(c.start for c in cands
+                          if c.tier == "strong" or (c.tier == "name" and not c.vetoed and _fits(c.category, c.noun)))
+
+        def military(pos: int) -> bool:
+            """Other equipment is named within REACH characters of `pos`."""
+            k = bisect.bisect_left(evidence, pos - REACH)
+            return k < len(evidence) and evidence[k] <= pos + REACH
+
         sentence_military: dict[int, bool] = {}
 
         def military_sentence(pos: int) -> bool:
@@ -955,14 +1011,29 @@ class _Equipment:
             if c.tier == "strong":
                 c.accepted = True
             elif c.tier == "name":
-                c.accepted = not c.vetoed and (military_doc or c.noun is not None or military_sentence(c.start))
+                c.accepted = not c.vetoed and (military(c.start) or c.noun is not None or military_sentence(c.start))
+        covered = sorted((c.start, c.end) for c in cands)
+        series = self.series_candidates(covered, military)
+        evidence[:] = sorted(evidence + [c.start for c in series])
+        covered = sorted([(c.start, c.end) for c in cands] + [(c.start, c.end) for c in series])
+        designations = self.designation_candidates(covered, military)
+        if designations:  # a designation taken on its own is evidence for the others near it
+            evidence[:] = sorted(evidence + [c.start for c in designations])
+            designations = self.designation_candidates(covered, military)
+        cands += series + designations + self.ship_candidates(military)
         for c in cands:
             if c.tier in ("ambiguous", "acronym") and not c.vetoed and c.noun is not None:
-                c.accepted = True
-                self._recategorise(c)
+                if _fits(c.category, c.noun):
+                    c.accepted = True
+                elif c.noun.military and c.noun.category:
+                    c.accepted = True  # "Puma infantry fighting vehicles": the noun says what it is
+                    c.category = c.noun.category
         firm_by_sentence: dict[int, int] = Counter(self.sentence(c.start) for c in cands
                                                    if c.accepted and c.tier in ("strong", "name"))
-        confirmed = {c.key for c in cands if c.accepted and c.tier in ("ambiguous", "acronym")}
+        confirmed: dict[str, list[int]] = {}
+        for c in cands:
+            if c.accepted and c.tier in ("ambiguous", "acronym"):
+                confirmed.setdefault(c.key, []).append(c.start)
         for c in cands:
             if c.accepted or c.vetoed or c.tier not in ("ambiguous", "acronym"):
                 continue
@@ -970,24 +1041,25 @@ class _Equipment:
             near = (si - 1, si, si + 1) if c.tier == "acronym" else (si,)
             if any(firm_by_sentence.get(s) for s in near):
                 c.accepted = True
-                confirmed.add(c.key)
+                confirmed.setdefault(c.key, []).append(c.start)
+        for positions in confirmed.values():
+            positions.sort()
         for c in cands:
-            if not c.accepted and not c.vetoed and c.key in confirmed and military_doc:
-                c.accepted = True
-        covered = sorted((c.start, c.end) for c in cands)
-        cands += self.designation_candidates(covered, military_doc)
-        cands += self.ship_candidates(military_doc)
+            if c.accepted or c.vetoed or c.key not in confirmed or not military(c.start):
+                continue
+            positions = confirmed[c.key]
+            k = bisect.bisect_left(positions, c.start - REACH)
+            if k < len(positions) and positions[k] <= c.start + REACH:
+                c.accepted = True  # the same surface was confirmed nearby
         return _resolve([c for c in cands if c.accepted])
 
-    def _recategorise(self, c: _Cand) -> None:
-        """An ambiguous surface takes the category its noun says when the two disagree ("Puma
-        infantry fighting vehicles")."""
-        noun = c.noun
-        if noun is None or noun.category is None:
-            return
-        if c.category == noun.category or noun.refines is None or c.category in noun.refines:
-            return
-        c.category = noun.category
+
+def _fits(category: str, noun: ContextNoun | None) -> bool:
+    """`noun` may name equipment of `category`: the same category, one it refines to, or a generic noun."""
+    if noun is None:
+        return False
+    return (noun.category is None or noun.category == category or noun.refines is None
+            or category in noun.refines)
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
@@ -1017,8 +1089,33 @@ def find_equipment(doc: Document, gazetteer: Gazetteer | None = None,
     return [Entity(doc.span(c.start, c.end), EQUIPMENT, c.category) for c in found]
 
 
+def _non_overlapping(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans that do not overlap, longer first, then earlier; sorted by start."""
+    kept: list[tuple[int, int, str]] = []
+    starts: list[int] = []
+    for sp in sorted(set(spans), key=lambda x: (-(x[1] - x[0]), x[0])):
+        k = bisect.bisect_left(starts, sp[0])
+        if (k > 0 and kept[k - 1][1] > sp[0]) or (k < len(kept) and kept[k][0] < sp[1]):
+            continue
+        kept.insert(k, sp)
+        starts.insert(k, sp[0])
+    return kept
+
+
+def _overlapping(spans: Sequence[tuple[int, int, str]], starts: Sequence[int], s: int, e: int) -> list[tuple[int, int, str]]:
+    """The spans (sorted, not overlapping each other) that overlap [s, e)."""
+    out = []
+    k = bisect.bisect_left(starts, e) - 1
+    while k >= 0 and spans[k][1] > s:
+        out.append(spans[k])
+        k -= 1
+    return out
+
+
 def name_entities(doc: Document, ner: Sequence[tuple[int, int, str]], toks: Tokens) -> list[tuple[int, int, str]]:
-    """PERSON/ORG/GPE/LOC/NORP spans: spaCy's, trimmed, with the lexicon's fixes applied."""
+    """PERSON/ORG/GPE/LOC/NORP spans: spaCy's, trimmed, with the lexicon's fixes applied. A fix wins
+    over a model name it equals, contains or crosses; a longer model name around a fix, with more
+    capitalised words, keeps its label ("DPRK’s Ministry of Foreign Affairs")."""
     text = doc.text
     model: list[tuple[int, int, str]] = []
     for s, e, label in ner:
@@ -1029,28 +1126,25 @@ def name_entities(doc: Document, ner: Sequence[tuple[int, int, str]], toks: Toke
         if e <= s or "\n" in seg or not any(c.isupper() for c in seg):
             continue
         model.append((s, e, NER_LABELS[label]))
-    fixes = sorted(set(_fix_spans(toks)), key=lambda f: (-(f[1] - f[0]), f[0]))
-    kept_fixes: list[tuple[int, int, str]] = []
-    for f in fixes:
-        if not any(f[0] < g[1] and g[0] < f[1] for g in kept_fixes):
-            kept_fixes.append(f)
-    out = []
+    model = _non_overlapping(model)
+    fixes = _non_overlapping(_fix_spans(toks))
+    fix_starts = [f[0] for f in fixes]
+    kept_model: list[tuple[int, int, str]] = []
     for s, e, label in model:
-        drop = False
-        for fs, fe, _fl in kept_fixes:
-            if fs < e and s < fe:
-                # A longer model name around the fix keeps its label: "DPRK’s Ministry of Foreign Affairs".
-                longer = s <= fs and fe <= e and (s, e) != (fs, fe) and any(
-                    _TITLE_WORD.fullmatch(m.group()) for m in _TOKEN.finditer(text, s, e)
-                    if m.end() <= fs or m.start() >= fe)
-                if not longer:
-                    drop = True
-                    break
-        if not drop:
-            out.append((s, e, label))
-    model_spans = out
-    for f in kept_fixes:
-        if not any(s <= f[0] and f[1] <= e and (s, e) != (f[0], f[1]) for s, e, _ in model_spans):
+        keep = True
+        for fs, fe, _fl in _overlapping(fixes, fix_starts, s, e):
+            longer = s <= fs and fe <= e and (s, e) != (fs, fe) and any(
+                _TITLE_WORD.fullmatch(m.group()) for m in _TOKEN.finditer(text, s, e)
+                if m.end() <= fs or m.start() >= fe)
+            if not longer:
+                keep = False
+                break
+        if keep:
+            kept_model.append((s, e, label))
+    model_starts = [m[0] for m in kept_model]
+    out = list(kept_model)
+    for f in fixes:
+        if not _overlapping(kept_model, model_starts, f[0], f[1]):
             out.append(f)
     return sorted(out)
 
@@ -1070,20 +1164,25 @@ def find_entities(doc: Document, gazetteer: Gazetteer | None = None, *, use_ner:
     return tuple(sorted(names + equipment, key=lambda x: (x.span.start, x.span.end)))
 
 
+_SOURCE_LABELS = frozenset({"PERSON", "ORG", "GPE"})
+
+
 def _with_sources(doc: Document, entities: Iterable[Entity]) -> tuple[Entity, ...]:
-    mentions = sorted((m.start, m.end, s.id) for s in doc.sources for m in s.mentions)
-    if not mentions:
-        return tuple(entities)
-    starts = [m[0] for m in mentions]
-    out = []
-    for ent in entities:
-        k = bisect.bisect_left(starts, ent.span.end)
-        source = None
-        for ms, me, sid in mentions[max(0, k - 8):k]:
-            if ms < ent.span.end and ent.span.start < me:
-                source = sid
-        out.append(Entity(ent.span, ent.label, ent.category, source) if source else ent)
-    return tuple(out)
+    """Entities with `source_id`: in each source mention, the name (PERSON, ORG or GPE) that ends
+    last names the source ("Vladimir Putin" in "Russian President Vladimir Putin", "Military Review"
+    in "the Telegram channel ‘Military Review’"); "Russian" in "a Russian defense official" does not."""
+    entities = tuple(entities)
+    named: dict[int, str] = {}
+    names = [(e.span.start, e.span.end, k) for k, e in enumerate(entities) if e.label in _SOURCE_LABELS]
+    starts = [n[0] for n in names]
+    for source in doc.sources:
+        for m in source.mentions:
+            lo, hi = bisect.bisect_left(starts, m.start - 200), bisect.bisect_left(starts, m.end)
+            inside = [n for n in names[lo:hi] if n[0] < m.end and m.start < n[1]]
+            if inside:
+                named.setdefault(max(inside, key=lambda n: (n[1], n[0]))[2], source.id)
+    return tuple(Entity(e.span, e.label, e.category, named[k]) if k in named else e
+                 for k, e in enumerate(entities))
 
 
 def run(doc: Document, gazetteer: Gazetteer | None = None) -> Document:
