@@ -26,16 +26,29 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("analyze", help="analyse one article (text file, '-' for stdin, or 'example')")
-    a.add_argument("path", help="a UTF-8 text file, '-' for stdin, or 'example' for the bundled article")
+    a.add_argument("path", help="a UTF-8 text or HTML file, '-' for stdin, or 'example' for the bundled article")
     a.add_argument("--published", metavar="YYYY-MM-DD", help="publication date (base of relative dates)")
-    a.add_argument("--format", choices=("json", "text"), default="json", help="output format (default json)")
+    a.add_argument("--format", choices=("json", "text", "html"), default="json",
+                   help="output format: json (default), text (a sourcing audit) or html (a static page)")
     a.add_argument("--title", help="article title")
     a.add_argument("--outlet", help="outlet (publisher) name")
     a.add_argument("--url", help="article URL (never fetched)")
+    a.add_argument("--equipment-file", metavar="PATH",
+                   help="extra equipment gazetteer rows (TSV surface/category/origin, see docs/equipment.md)")
 
     b = sub.add_parser("batch", help="analyse a JSONL file of articles, one result line per input line")
-    b.add_argument("input", help="JSONL file, one {\"id\", \"text\", ...} object per line, or '-' for stdin")
-    b.add_argument("-o", "--output", default="-", help="output JSONL file (default stdout)")
+    b.add_argument("input", help="JSONL file, one {\"id\", \"text\", ...} object per line, a folder of "
+                   ".txt/.html files (id = file name), or '-' for stdin")
+    b.add_argument("-o", "--output", default=None,
+                   help="output JSONL file, '-' for stdout (default stdout, or none when --db is given)")
+    b.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes, each loading the model once (default 1: this process)")
+    b.add_argument("--db", metavar="CORPUS.sqlite",
+                   help="store results in this SQLite corpus store; articles already in it are skipped")
+    b.add_argument("--commit-every", type=int, default=100, metavar="N",
+                   help="commit the store every N articles (default 100)")
+    b.add_argument("--progress", action="store_true", default=None,
+                   help="show a progress line on stderr (default: only when stderr is a terminal)")
 
     e = sub.add_parser("evaluate", help="score against gold data (PolNeAR attributions or our own gold sets)")
     e.add_argument("gold", help="gold JSONL file")
@@ -43,6 +56,17 @@ def _parser() -> argparse.ArgumentParser:
                    help="what the gold file annotates (default: attribution, PolNeAR format)")
     e.add_argument("--limit", type=int, help="score only the first N articles")
     e.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+
+    st = sub.add_parser("stats", help="corpus figures from a store made by `batch --db` (see docs/stats.md)")
+    st.add_argument("--db", required=True, metavar="CORPUS.sqlite", help="the corpus store")
+    st.add_argument("--by", choices=("outlet", "month", "source_type"), help="one row per group (default: whole corpus)")
+    st.add_argument("--format", choices=("text", "csv", "json"), default="text", help="output format (default text)")
+    st.add_argument("--top", type=int, default=5, metavar="N", help="top quoted sources and channels listed (default 5)")
+
+    x = sub.add_parser("export", help="export every table of a corpus store, one file per table")
+    x.add_argument("--db", required=True, metavar="CORPUS.sqlite", help="the corpus store")
+    x.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv; parquet needs pyarrow)")
+    x.add_argument("--out", required=True, metavar="DIR", help="output folder (made if missing)")
     return p
 
 
@@ -71,21 +95,32 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from .output import schema, text
     from .stages.ingest import from_text
 
+    from .stages.ingest import HTML_SUFFIXES, from_html, looks_like_html
+
     raw = _read_input(args.path)
-    doc = from_text(raw, where=args.path, published=args.published, title=args.title,
-                    outlet=args.outlet, url=args.url)
+    meta = dict(published=args.published, title=args.title, outlet=args.outlet, url=args.url)
+    if args.path.lower().endswith(HTML_SUFFIXES) or looks_like_html(raw):
+        doc = from_html(raw, where=args.path, **{k: v for k, v in meta.items() if v is not None})
+    else:
+        doc = from_text(raw, where=args.path, **meta)
     doc = analyze_document(doc)
     if args.format == "text":
         sys.stdout.write(text.render(doc))
+    elif args.format == "html":
+        from .output import html
+
+        sys.stdout.write(html.render(doc))
     else:
         sys.stdout.write(schema.dumps(doc, indent=2) + "\n")
     return 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import run_jsonl
+    from .batch import run_batch
 
-    return run_jsonl(args.input, args.output)
+    output = args.output if args.output is not None else (None if args.db else "-")
+    return run_batch(args.input, output, db=args.db, workers=args.workers, progress=args.progress,
+                     commit_every=args.commit_every)
 
 
 # task -> (module, scoring function, text renderer); each scoring function takes the gold path.
@@ -95,6 +130,7 @@ EVALUATIONS = {
     "quoted": ("evaluate_quoted", "evaluate_quoted", "render_quoted"),
     "signals": ("evaluate_signals", "evaluate_signals", "render_signals"),
     "dates": ("evaluate_dates", "evaluate_dates", "render_dates"),
+    "equipment": ("evaluate_equipment", "evaluate_equipment", "render_equipment"),
 }
 
 
@@ -114,7 +150,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"analyze": cmd_analyze, "batch": cmd_batch, "evaluate": cmd_evaluate}
+def cmd_stats(args: argparse.Namespace) -> int:
+    from .stats import main as stats_main
+
+    return stats_main(args.db, by=args.by, fmt=args.format, top=args.top)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    for path in export(args.db, args.format, args.out):
+        print(path, file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "batch": cmd_batch, "evaluate": cmd_evaluate,
+            "stats": cmd_stats, "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .stages.ingest import InputError
 
     try:
+        if getattr(args, "equipment_file", None):
+            from .stages import entities
+
+            entities.configure(args.equipment_file)
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         return 1

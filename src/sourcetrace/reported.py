@@ -28,7 +28,7 @@ CUE_LISTS = ("speech_verbs", "belief_verbs", "intention_verbs", "stance_verbs")
 def cue_pattern() -> re.Pattern[str]:
     """One compiled pattern for every form of every attribution verb, plus "according to"."""
     forms = frozenset().union(*(verb_forms(name) for name in CUE_LISTS))
-    alternation = "|".join(sorted((re.escape(f) for f in forms), key=len, reverse=True))
+    alternation = "|".join(sorted((re.escape(f) for f in forms), key=lambda e: (-len(e), e)))
     return re.compile(r"(?<![\w'’-])(?:" + alternation + r"|according to|citing)(?![\w'’-])", re.IGNORECASE)
 
 

@@ -38,7 +38,7 @@ _QUANTITY = re.compile(r"^(?:\d|one|two|three|four|five|six|seven|eight|nine|ten
 
 @functools.lru_cache(maxsize=None)
 def _impersonal_pattern() -> re.Pattern[str]:
-    phrases = sorted(words("impersonal_attributions"), key=len, reverse=True)
+    phrases = sorted(words("impersonal_attributions"), key=lambda e: (-len(e), e))
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w])", re.IGNORECASE)
 
 
@@ -63,8 +63,8 @@ def _group_pattern() -> re.Pattern[str]:
     found without a parse, for groups whose verb is in no lexicon ('Many observers read ...')."""
     global _QUANTIFIED_GROUP
     if _QUANTIFIED_GROUP is None:
-        quant = "|".join(sorted(words("vague_quantifiers"), key=len, reverse=True))
-        nouns = "|".join(sorted(words("group_nouns"), key=len, reverse=True))
+        quant = "|".join(sorted(words("vague_quantifiers"), key=lambda e: (-len(e), e)))
+        nouns = "|".join(sorted(words("group_nouns"), key=lambda e: (-len(e), e)))
         _QUANTIFIED_GROUP = re.compile(
             rf"\b(?:(?:{quant})\s+(?:[\w-]+\s+){{0,3}}?(?:{nouns})\b(?:\s+on\s+social\s+media)?"
             rf"|(?<=[.!?]\s)(?:Others|Critics|Observers|Experts|Analysts)\b|^(?:Others|Critics|Observers|Experts|Analysts)\b)",

@@ -67,7 +67,7 @@ def _phrase_in(phrase: str, text_lower: str) -> bool:
 
 
 def _first_phrase(entries, text_lower: str) -> str | None:
-    for entry in sorted(entries, key=len, reverse=True):
+    for entry in sorted(entries, key=lambda e: (-len(e), e)):
         if _phrase_in(entry, text_lower):
             return entry
     return None

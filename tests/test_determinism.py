@@ -1,0 +1,16 @@
+"""The same input gives the same output in every process (no dependence on hash seeds or sets)."""
+
+import os
+import subprocess
+import sys
+
+
+def test_output_does_not_depend_on_the_hash_seed():
+    outputs = []
+    for seed in ("0", "1"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        run = subprocess.run([sys.executable, "-m", "sourcetrace", "analyze", "example"],
+                             capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert outputs[0] == outputs[1]
