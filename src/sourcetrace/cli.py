@@ -1,4 +1,4 @@
-"""The command line: `sourcetrace analyze | batch | evaluate`.
+"""The command line: `sourcetrace analyze | batch | stats | export | evaluate`.
 
 Data goes to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 failure (including a batch
 in which some articles failed), 2 usage error.
