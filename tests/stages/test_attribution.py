@@ -83,3 +83,18 @@ def test_a_source_after_a_trailing_comma_types_cleanly(analyze, check_output):
     doc = analyze("“Move,” said the channel ‘Rybar,’ and left.")
     assert not doc.warnings
     check_output(doc)
+
+
+def test_a_name_signed_after_a_dash_is_the_speaker(analyze):
+    text = ("Readers told us what they thought of the debate.\n"
+            "“He did not answer a single question.” ― Veronica Cruz\n"
+            "“The most unqualified candidate ever.”— Oscar P. Quintero.\n"
+            "“We must vote.” ― Julie A. Diaz Martinez\n")
+    direct = [q for q in analyze(text).quotes if q.kind == "direct"]
+    assert [q.speaker.text for q in direct] == ["Veronica Cruz", "Oscar P. Quintero", "Julie A. Diaz Martinez"]
+    assert len({q.source_id for q in direct}) == 3
+
+
+def test_a_dash_mid_line_is_not_a_signature(analyze):
+    doc = analyze("“We will win,” the general said — Ukraine disagreed, officials say.\n")
+    assert doc.quotes[0].speaker.text == "the general"

@@ -102,3 +102,12 @@ def test_quote_marks_get_a_function(text, function):
     doc, quotes = found(text)
     assert [q.function for q in doc.quoted] == [function]
     assert (function == "quotation") == bool(quotes)
+
+
+def test_a_lowercase_quote_right_after_a_cue_is_partial():
+    # PolNeAR counts 'Obama said "it gets me mad"' as one mixed attribution: the quote is a
+    # fragment of the author's sentence, not a statement of its own.
+    doc, _ = found('Obama said “it gets me mad every time” at the rally.')
+    assert [q.kind for q in doc.quotes] == ["partial"]
+    doc, _ = found('Obama said, “It gets me mad every time.”')
+    assert [q.kind for q in doc.quotes] == ["direct"]

@@ -18,6 +18,7 @@ Only the windows around quotes are parsed (see `sourcetrace.parse`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from ..document import Document, Quote, Span
@@ -37,6 +38,12 @@ TAIL_TOKENS = 6  # a cue in the next sentence counts only within its first token
 EDGE = 300  # characters of a long quote's own text parsed at each end
 
 _SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj"}
+# '"…" ― Veronica Cruz' at the end of a line: a reader's or interviewee's signature. The name is
+# one to six capitalised words (particles like "de" allowed), nothing else before the line ends.
+_NAME_WORD = r"[A-Z][\w.'’-]*"
+_SIGNATURE = re.compile(
+    rf"[ \t\u00a0]*[―—–-][ \t\u00a0]*({_NAME_WORD}(?:[ \t\u00a0]+(?:(?:de|da|del|la|van|von|y)[ \t\u00a0]+)?{_NAME_WORD}){{0,5}})"
+    r"[.\s\u00a0]*(?:\n|$)")
 _NOUNISH = {"NOUN", "PROPN", "PRON", "NUM", "X"}
 
 
@@ -384,6 +391,10 @@ def _can_be_source(parsed: Parsed, head: Tok | None) -> bool:
 def _attribute_quotes(doc: Document, parsed: Parsed, sents: SpanIndex, paras: SpanIndex, frames: _Frames) -> list[Quote]:
     out: list[Quote] = []
     for quote in doc.quotes:
+        signed = _signature(doc, quote)
+        if signed is not None:
+            out.append(replace(quote, speaker=signed, speaker_phrase=signed, cue=None, how="signature"))
+            continue
         s_first = sents.at(quote.span.start)
         s_last = sents.at(max(quote.span.start, quote.span.end - 1))
         s_start = s_first.start if s_first else quote.span.start
@@ -401,6 +412,15 @@ def _attribute_quotes(doc: Document, parsed: Parsed, sents: SpanIndex, paras: Sp
             continue
         out.append(_inherit(doc, parsed, sents, paras, frames, quote, out))
     return out
+
+
+def _signature(doc: Document, quote: Quote) -> Span | None:
+    """The name signed after a quote with a dash at the end of its line, if any."""
+    m = _SIGNATURE.match(doc.text, quote.span.end)
+    if m is None:
+        return None
+    name = m.group(1).rstrip(".")
+    return doc.span(m.start(1), m.start(1) + len(name))
 
 
 def _inherit(doc, parsed, sents, paras, frames, quote: Quote, previous: list[Quote]) -> Quote:

@@ -304,7 +304,7 @@ def quote_kind(doc: Document, span: Span, sentence: Span | None) -> str:
         or len(lead_words) > 1 and lead_words[-1] == "that" and lead_words[-2] in verb_forms("speech_verbs")
     )
     stands_alone = not lead or lead[-1] in ",:—–-(" or lead[-1] in "\"'”’»“‘«" or lead.endswith("...")
-    if after_cue and len(_WORD.findall(content)) >= 3:
+    if after_cue and len(_WORD.findall(content)) >= 3 and not content[:1].islower():
         return "direct"  # the quote is the whole content of its cue: 'Gingrich called "the ..."'
 
     ends = content[-1:] in _TERMINAL or content.endswith("...")
