@@ -20,46 +20,11 @@ from sourcetrace.cli import main
 from sourcetrace.document import content_id
 from sourcetrace.output.schema import validate
 from sourcetrace.stages import ingest
-from sourcetrace.store import TABLES, table_counts
-
-OUTLETS = ["Daily Planet", "Gotham Gazette", "Metro Times"]
-
-
-def synthetic_article(i: int) -> dict:
-    """A short article; every one different, with a mix of source types."""
-    parts = [f"The city council voted {i + 3} to 2 on Tuesday to close the old bridge number {i}.",
-             f"\u201cWe will rebuild it within {i + 2} years,\u201d Mayor Anna Kowalski said."]
-    if i % 3 == 0:
-        parts.append("\u201cThe money is not there,\u201d said a senior official who spoke on condition of anonymity.")
-    if i % 4 == 0:
-        parts.append("The state news agency TASS reported that the repairs would cost millions.")
-    if i % 5 == 0:
-        parts.append("According to the Telegram channel \u2018Rybar\u2019, the bridge was damaged by a drone.")
-    parts.append(f"The bridge carries {1000 * (i + 1)} vehicles a day.")
-    return {"id": f"a{i:02d}", "text": " ".join(parts), "outlet": OUTLETS[i % 3],
-            "published": f"2025-{1 + i % 4:02d}-{1 + i % 28:02d}"}
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("batch") / "corpus.jsonl"
-    path.write_text("".join(json.dumps(synthetic_article(i)) + "\n" for i in range(40)), encoding="utf-8")
-    return path
-
-
-def records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-def store_snapshot(db: Path) -> tuple:
-    """Article keys with their JSON, and per-table and per-article row counts."""
-    conn = sqlite3.connect(db)
-    articles = dict(conn.execute("SELECT key, json FROM articles"))
-    per_article = {t: dict(conn.execute(f"SELECT article_key, COUNT(*) FROM {t} GROUP BY article_key"))
-                   for t in TABLES if t not in ("articles", "errors")}
-    counts = table_counts(conn)
-    conn.close()
-    return articles, per_article, counts
+def corpus(corpus_file) -> Path:
+    return corpus_file(40, "batch")
 
 
 # Runs in separate interpreters are compared analysis for analysis: fix the string-hash seed, since
@@ -74,7 +39,7 @@ def cli(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
 
 # -- order, workers, store ---------------------------------------------------------------------
 
-def test_two_workers_give_the_same_output_and_store_as_one(tmp_path, corpus):
+def test_two_workers_give_the_same_output_and_store_as_one(tmp_path, corpus, records, store_snapshot):
     out1, out2 = tmp_path / "w1.jsonl", tmp_path / "w2.jsonl"
     assert run_batch(str(corpus), str(out1), db=str(tmp_path / "w1.sqlite"), workers=1, progress=False) == 0
     assert run_batch(str(corpus), str(out2), db=str(tmp_path / "w2.sqlite"), workers=2, progress=False) == 0
@@ -89,16 +54,16 @@ def test_two_workers_give_the_same_output_and_store_as_one(tmp_path, corpus):
     assert set(articles) == {content_id(r["document"]["text"]) for r in got}
 
 
-def test_store_key_is_the_text_hash_and_the_given_id_is_kept(tmp_path, corpus):
+def test_store_key_is_the_text_hash_and_the_given_id_is_kept(tmp_path, corpus, make_article):
     db = tmp_path / "c.sqlite"
     assert run_batch(str(corpus), None, db=str(db), progress=False) == 0
     conn = sqlite3.connect(db)
-    first = synthetic_article(0)
+    first = make_article(0)
     assert conn.execute("SELECT doc_id, outlet, published, input, line FROM articles WHERE key = ?",
                         (content_id(first["text"]),)).fetchone() == ("a00", "Daily Planet", "2025-01-01", str(corpus), 1)
 
 
-def test_rerun_skips_stored_articles_and_writes_the_same_output(tmp_path, corpus, capsys):
+def test_rerun_skips_stored_articles_and_writes_the_same_output(tmp_path, corpus, capsys, store_snapshot):
     db, out1, out2 = tmp_path / "c.sqlite", tmp_path / "1.jsonl", tmp_path / "2.jsonl"
     assert run_batch(str(corpus), str(out1), db=str(db), progress=False) == 0
     before = store_snapshot(db)
@@ -109,7 +74,7 @@ def test_rerun_skips_stored_articles_and_writes_the_same_output(tmp_path, corpus
     assert out1.read_bytes() == out2.read_bytes()
 
 
-def test_killed_run_resumes_without_losing_or_duplicating(tmp_path, corpus):
+def test_killed_run_resumes_without_losing_or_duplicating(tmp_path, corpus, store_snapshot):
     """SIGKILL a batch run (two workers) midway, after some commits, and run it again: the store
     then equals an uninterrupted run's, every article stored exactly once; the orphaned workers exit."""
     killed = tmp_path / "killed.sqlite"
@@ -172,10 +137,11 @@ def test_killed_run_resumes_without_losing_or_duplicating(tmp_path, corpus):
 
 # -- error records ----------------------------------------------------------------------------
 
-def test_bad_lines_become_error_records_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+def test_bad_lines_become_error_records_and_the_run_goes_on(tmp_path, monkeypatch, capsys, make_article,
+                                                             records):
     monkeypatch.setattr(batch, "MAX_BYTES", 600)
     src = tmp_path / "in.jsonl"
-    good = json.dumps(synthetic_article(1)).encode()
+    good = json.dumps(make_article(1)).encode()
     lines = [
         good,                                                        # 1 ok
         b"\n",                                                       # blank: no record
@@ -186,7 +152,7 @@ def test_bad_lines_become_error_records_and_the_run_goes_on(tmp_path, monkeypatc
         b'{"id": "empty", "text": "   "}',                          # 7
         json.dumps({"id": "big", "text": "word " * 200}).encode(),   # 8 larger than the limit
         b'{"id": "date", "text": "Plain.", "published": "soon"}',   # 9
-        json.dumps(synthetic_article(2)).encode(),                   # 10 ok, after the long line
+        json.dumps(make_article(2)).encode(),                        # 10 ok, after the long line
     ]
     src.write_bytes(b"\n".join(line.rstrip(b"\n") if line != b"\n" else b"" for line in lines) + b"\n")
     out, db = tmp_path / "out.jsonl", tmp_path / "c.sqlite"
@@ -210,7 +176,7 @@ def test_bad_lines_become_error_records_and_the_run_goes_on(tmp_path, monkeypatc
     assert conn.execute("SELECT COUNT(*) FROM articles").fetchone() == (2,)
 
 
-def test_folder_of_text_files(tmp_path, capsys):
+def test_folder_of_text_files(tmp_path, capsys, records):
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "b.txt").write_bytes("\ufeff\u201cYes,\u201d she said.\r\nThe end.\r\n".encode("utf-8"))
@@ -243,8 +209,8 @@ def test_folder_of_text_files(tmp_path, capsys):
         assert "3 analysed, 2 failed, 0 skipped" in err
 
 
-def test_stdin_input_and_db_without_output(tmp_path, monkeypatch, capsys):
-    lines = "".join(json.dumps(synthetic_article(i)) + "\n" for i in range(3))
+def test_stdin_input_and_db_without_output(tmp_path, monkeypatch, capsys, make_article):
+    lines = "".join(json.dumps(make_article(i)) + "\n" for i in range(3))
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines.encode("utf-8")), encoding="utf-8"))
     db = tmp_path / "c.sqlite"
     assert main(["batch", "-", "--db", str(db)]) == 0
@@ -254,9 +220,9 @@ def test_stdin_input_and_db_without_output(tmp_path, monkeypatch, capsys):
     assert sqlite3.connect(db).execute("SELECT input FROM articles").fetchall() == [("<stdin>",)] * 3
 
 
-def test_stdout_is_the_default_output_without_db(tmp_path, capsys):
+def test_stdout_is_the_default_output_without_db(tmp_path, capsys, make_article):
     src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps(synthetic_article(5)) + "\n", encoding="utf-8")
+    src.write_text(json.dumps(make_article(5)) + "\n", encoding="utf-8")
     assert main(["batch", str(src)]) == 0
     out = capsys.readouterr().out
     assert json.loads(out)["document"]["id"] == "a05"
@@ -277,10 +243,10 @@ def test_bad_worker_count_is_an_error(tmp_path, corpus, capsys):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_the_same_text_twice_is_stored_once_and_skipped(tmp_path, workers, capsys):
+def test_the_same_text_twice_is_stored_once_and_skipped(tmp_path, workers, capsys, make_article, records):
     src = tmp_path / "in.jsonl"
-    first, second = synthetic_article(3), dict(synthetic_article(3), id="again")
-    src.write_text("".join(json.dumps(r) + "\n" for r in (first, synthetic_article(4), second)), encoding="utf-8")
+    first, second = make_article(3), dict(make_article(3), id="again")
+    src.write_text("".join(json.dumps(r) + "\n" for r in (first, make_article(4), second)), encoding="utf-8")
     out, db = tmp_path / "out.jsonl", tmp_path / "c.sqlite"
     assert run_batch(str(src), str(out), db=str(db), workers=workers, progress=False) == 0
     assert "2 analysed, 0 failed, 1 skipped" in capsys.readouterr().err

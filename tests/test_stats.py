@@ -9,6 +9,7 @@ import json
 import sqlite3
 import sys
 from collections import defaultdict
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -22,37 +23,12 @@ from sourcetrace.store import channel_of, table_counts
 TOP = 3
 
 
-def article(i: int) -> dict:
-    """Short synthetic articles: several outlets and months, every source type we count, and a few
-    articles with no outlet, no date, or no sources at all (zero denominators)."""
-    parts = [f"The council voted {i + 3} to 2 on Tuesday to close bridge number {i}."]
-    if i % 6 != 5:
-        parts.append(f"\u201cWe will rebuild it within {i + 2} years,\u201d Mayor Anna Kowalski said.")
-    if i % 3 == 0:
-        parts.append("\u201cThe money is not there,\u201d said a senior official who spoke on condition of anonymity.")
-    if i % 4 == 0:
-        parts.append("The state news agency TASS reported that the repairs would cost millions.")
-    if i % 5 == 0:
-        parts.append("According to the Telegram channel \u2018Rybar\u2019, the bridge was damaged by a drone.")
-    if i % 7 == 0:
-        parts.append("\u201cIt is a disgrace,\u201d Governor Tom Reyes said.")
-    parts.append(f"The bridge carries {1000 * (i + 1)} vehicles a day.")
-    record = {"id": f"s{i:02d}", "text": " ".join(parts)}
-    if i % 8 != 7:
-        record["outlet"] = ["Daily Planet", "Gotham Gazette", "Metro Times"][i % 3]
-    if i % 9 != 8:
-        record["published"] = f"2025-{1 + i % 3:02d}-{1 + i % 28:02d}"
-    return record
-
-
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> tuple[Path, Path]:
-    """(batch JSONL output, store) of one batch run over the synthetic corpus plus one bad line."""
-    folder = tmp_path_factory.mktemp("stats")
-    src = folder / "in.jsonl"
-    lines = [json.dumps(article(i)) for i in range(30)] + ['{"id": "bad"}']
-    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out, db = folder / "out.jsonl", folder / "corpus.sqlite"
+def run(corpus_file) -> tuple[Path, Path]:
+    """(batch JSONL output, store) of one batch run over 30 synthetic articles (several outlets and
+    months, every source type we count, some with no outlet, no date or no sources) and one bad line."""
+    src = corpus_file(30, "stats", gaps=True, bad_lines={30: '{"id": "bad"}'})
+    out, db = src.with_name("out.jsonl"), src.with_name("corpus.sqlite")
     assert run_batch(str(src), str(out), db=str(db), progress=False) == 1   # the bad line failed
     return out, db
 
@@ -225,3 +201,110 @@ def test_parquet_without_pyarrow_names_the_missing_package(run, tmp_path, monkey
     err = capsys.readouterr().err
     assert "pyarrow" in err and "not installed" in err
     assert not (tmp_path / "x").exists()
+
+
+# -- the HTML report --------------------------------------------------------------------------------
+
+class _Page(HTMLParser):
+    """The figures a stats page shows: table cells and chart values by (group, figure), tags, URLs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: dict[tuple[str, str], str] = {}
+        self.bars: dict[str, list[tuple[str, str]]] = defaultdict(list)   # figure -> [(group, shown)]
+        self.tags: set[str] = set()
+        self.urls: list[str] = []
+        self._row = self._cell = self._bar = None
+        self._in_value = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.add(tag)
+        self.urls += [v for k, v in attrs if k in ("src", "href", "xlink:href", "srcset", "data")]
+        if tag == "tr":
+            self._row = a.get("data-group")
+        elif tag == "td" and "data-figure" in a:
+            self._cell = (self._row, a["data-figure"])
+            self.cells[self._cell] = ""
+        elif tag == "g" and "data-figure" in a:
+            self._bar = (a["data-figure"], a["data-group"])
+        elif tag == "text" and a.get("class") == "value":
+            self._in_value = True
+            self.bars[self._bar[0]].append((self._bar[1], ""))
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self._cell = None
+        elif tag == "text":
+            self._in_value = False
+
+    def handle_data(self, data):
+        if self._cell:
+            self.cells[self._cell] += data
+        if self._in_value:
+            figure = self._bar[0]
+            group, shown = self.bars[figure][-1]
+            self.bars[figure][-1] = (group, shown + data)
+
+
+def _shown(value, figure: str) -> str:
+    if value is None:
+        return "n/a"
+    if figure.endswith("_share"):
+        return f"{100 * value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _stats_json(db: Path, by: str | None, capsys) -> list[dict]:
+    assert main(["stats", "--db", str(db), "--format", "json", "--top", str(TOP)] + (["--by", by] if by else [])) == 0
+    return json.loads(capsys.readouterr().out)["groups"]
+
+
+def test_html_report_shows_the_figures_of_the_json_and_fetches_nothing(run, capsys):
+    _, db = run
+    assert main(["stats", "--db", str(db), "--by", "outlet", "--format", "html", "--top", str(TOP)]) == 0
+    html = capsys.readouterr().out
+    page = _Page()
+    page.feed(html)
+    by_outlet, by_month = _stats_json(db, "outlet", capsys), _stats_json(db, "month", capsys)
+    (whole,) = _stats_json(db, None, capsys)
+
+    # the table: every figure of every group, as the JSON has it
+    assert {g for g, _ in page.cells} == {g["group"] for g in by_outlet}
+    for g in by_outlet:
+        for figure in ("articles", "words", "quotes", "sources_per_article", "anonymous_source_share",
+                       "anonymous_word_share", "state_media_source_share", "state_media_word_share",
+                       "unattributed_claims", "unattributed_claims_per_1000_words"):
+            assert page.cells[(g["group"], figure)] == _shown(g[figure], figure), (g["group"], figure)
+
+    # the charts: one bar per outlet / month (not the whole corpus), top sources and channels
+    outlets = [g for g in by_outlet if g["group"] != "(all)"]
+    months = [g for g in by_month if g["group"] != "(all)"]
+    assert page.bars["anonymous_source_share"] == [(g["group"], _shown(g["anonymous_source_share"],
+                                                   "anonymous_source_share")) for g in outlets]
+    assert page.bars["articles"] == [(g["group"], str(g["articles"])) for g in months]
+    assert page.bars["unattributed_claims"] == [(g["group"], str(g["unattributed_claims"])) for g in months]
+    assert [shown for _, shown in page.bars["top_sources"]] == [
+        f"{s['quotes']} quotes, {s['articles']} articles" for s in whole["top_sources"]]
+    assert [shown for _, shown in page.bars["top_channels"]] == [
+        f"{c['articles']} articles" for c in whole["top_channels"]]
+    assert len(page.bars["top_sources"]) == TOP and whole["top_channels"]
+    assert f"{whole['articles']} articles, {whole['words']} words" in html
+
+    # a page that stands alone: no script, no stylesheet or image to fetch
+    assert not page.tags & {"script", "link", "img", "iframe", "object", "embed"}
+    assert page.urls == []
+    assert "url(" not in html and "@import" not in html
+    assert "svg" in page.tags
+
+
+def test_html_report_of_an_empty_store(tmp_path, capsys):
+    from sourcetrace.store import Store
+
+    db = tmp_path / "empty.sqlite"
+    Store(db).close()
+    assert main(["stats", "--db", str(db), "--format", "html"]) == 0
+    html = capsys.readouterr().out
+    assert "0 articles, 0 words" in html and html.count("No data.") == 6

@@ -32,6 +32,16 @@ def analysed() -> list[dict]:
     return [sourcetrace.to_dict(sourcetrace.analyze(a.pop("text"), **a)) for a in [dict(x) for x in ARTICLES]]
 
 
+@pytest.fixture
+def filled_store(tmp_path, analysed) -> Path:
+    """A store holding the analysed ARTICLES."""
+    path = tmp_path / "corpus.sqlite"
+    with Store(path) as st:
+        for d in analysed:
+            st.add(d)
+    return path
+
+
 def _tables(conn: sqlite3.Connection) -> set[str]:
     return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
@@ -97,12 +107,8 @@ def test_insert_is_idempotent_and_keyed_by_the_content_hash(tmp_path, analysed):
     assert counts["dates"] == sum(len(d["dates"]) for d in analysed)
 
 
-def test_offsets_point_into_the_article_text(tmp_path, analysed):
-    path = tmp_path / "corpus.sqlite"
-    with Store(path) as st:
-        for d in analysed:
-            st.add(d)
-    conn = sqlite3.connect(path)
+def test_offsets_point_into_the_article_text(filled_store):
+    conn = sqlite3.connect(filled_store)
     texts = {k: json.loads(j)["document"]["text"] for k, j in conn.execute("SELECT key, json FROM articles")}
     checked = 0
     for table in ("quotes", "mentions", "entities", "dates", "quoted_terms", "claims", "vague"):
@@ -115,12 +121,8 @@ def test_offsets_point_into_the_article_text(tmp_path, analysed):
     assert checked > 10
 
 
-def test_types_channels_and_anonymity_are_columns(tmp_path, analysed):
-    path = tmp_path / "corpus.sqlite"
-    with Store(path) as st:
-        for d in analysed:
-            st.add(d)
-    conn = sqlite3.connect(path)
+def test_types_channels_and_anonymity_are_columns(filled_store):
+    conn = sqlite3.connect(filled_store)
     types = dict(conn.execute("SELECT type, COUNT(*) FROM sources GROUP BY type"))
     assert types.get("anonymous") == 1 and types.get("named_person") == 1
     anon = conn.execute("SELECT anonymous_reason_given FROM sources WHERE type = 'anonymous'").fetchone()
@@ -176,13 +178,9 @@ DATASETTE = shutil.which("datasette", path=str(Path(sys.executable).parent)) or 
 
 
 @pytest.mark.skipif(DATASETTE is None, reason="datasette is not installed (pip install -e '.[test]')")
-def test_datasette_inspects_the_store(tmp_path, analysed):
-    path = tmp_path / "corpus.sqlite"
-    with Store(path) as st:
-        for d in analysed:
-            st.add(d)
+def test_datasette_inspects_the_store(tmp_path, analysed, filled_store):
     out = tmp_path / "inspect.json"
-    subprocess.run([DATASETTE, "inspect", str(path), "--inspect-file", str(out)], check=True, timeout=60,
+    subprocess.run([DATASETTE, "inspect", str(filled_store), "--inspect-file", str(out)], check=True, timeout=60,
                    capture_output=True)
     tables = json.loads(out.read_text())["corpus"]["tables"]
     assert set(tables) >= set(TABLES)

@@ -11,6 +11,8 @@ loading the spaCy model once; at most `window` articles are in flight, results a
 order, and the input is read as it goes (never all at once). With a store (`db`), every analysed
 article is stored (see `sourcetrace.store`), and an article whose text is already stored is
 skipped before analysis: a killed run, started again, resumes where its last commit left off.
+With `engine="dask"` the articles are analysed on a Dask cluster instead (`sourcetrace.dask_engine`);
+both engines hand finished articles to `Results`, so their output and store are the same.
 """
 
 from __future__ import annotations
@@ -280,34 +282,113 @@ class Counts:
 
 
 # ---------------------------------------------------------------------------------------------
+# Where finished articles go (both engines).
+
+class Results:
+    """The finished articles, taken in input order: written to the JSONL output and the store,
+    counted, shown on the progress line; then the summary. Shared by the local and Dask engines."""
+
+    def __init__(self, dst: IO[str] | None, store, progress: Progress) -> None:
+        self.dst = dst
+        self.store = store
+        self.progress = progress
+        self.counts = Counts()
+        self.rss: dict[int, int] = {}   # worker pid -> peak RSS (KiB)
+
+    def failed(self, item: Item) -> None:
+        """An article that has an error record instead of an analysis (`item.error`)."""
+        assert item.error is not None
+        line = json.dumps(error_record(item.input, item.line, item.record_id, item.error), ensure_ascii=False)
+        if item.skip:
+            self.counts.skipped += 1
+        else:
+            self.counts.failed += 1
+        log.warning("%s", item.error)
+        if self.store is not None:
+            self.store.add_error(item.input, item.line, item.record_id, item.error)
+        self._write(line)
+
+    def analysed(self, item: Item, line: str, pid: int | None = None, maxrss: int = 0) -> None:
+        """An article analysed in this run (by worker `pid`, whose peak RSS is `maxrss` KiB); a
+        duplicate (its text analysed for an earlier line) is counted as skipped and not stored again."""
+        if pid is not None:
+            self.rss[pid] = max(self.rss.get(pid, 0), maxrss)
+        if item.duplicate:
+            self.counts.skipped += 1
+        else:
+            self.counts.analysed += 1
+            if self.store is not None:
+                self.store.add(json.loads(line), json_text=line, input=item.input, line=item.line)
+        self._write(line)
+
+    def stored(self, line: str) -> None:
+        """An article already in the store: its stored analysis stands in for it."""
+        self.counts.skipped += 1
+        self._write(line)
+
+    def _write(self, line: str) -> None:
+        if self.dst is not None:
+            self.dst.write(line + "\n")
+        self.progress.update(self.counts.done)
+
+    def summary(self, secs: float, *, separate_workers: bool, interrupted: bool = False,
+                broken: bool = False) -> int:
+        """Print the summary on stderr (with this process's peak RSS when the articles were analysed
+        in other processes); the exit code of the run."""
+        if self.dst is not None:
+            self.dst.flush()
+        counts = self.counts
+        rate = counts.done / secs if secs > 0 else 0.0
+        summary = (f"{self.progress.clear()}done: {counts.analysed} analysed, {counts.failed} failed, "
+                   f"{counts.skipped} skipped, in {secs:.1f} s ({rate:.1f} articles/s)")
+        if self.rss:
+            peaks = ", ".join(f"{kib / 1024:.0f}" for _, kib in sorted(self.rss.items()))
+            summary += f"; peak RSS per worker (MiB): {peaks}"
+            if separate_workers:
+                summary += f", main process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+        print(summary, file=sys.stderr)
+        if interrupted or broken:
+            stored = f"; {self.store.added} articles stored, run again to resume" if self.store is not None else ""
+            print(f"sourcetrace: batch {'interrupted' if interrupted else 'stopped'}{stored}", file=sys.stderr)
+            return 130 if interrupted else 1
+        return 0 if counts.failed == 0 else 1
+
+
+def analysis_failed(item: Item, reason: str) -> str:
+    """The error message of an article whose analysis raised (a bug, kept to that article)."""
+    return f"{item.input}:{item.line}: analysis failed ({reason})"
+
+
+# ---------------------------------------------------------------------------------------------
 # The run.
 
+ENGINES = ("local", "dask")
+
+
 def run_batch(input_path: str, output_path: str | None = "-", *, db: str | None = None, workers: int = 1,
-              progress: bool | None = None, commit_every: int = 100, window: int | None = None) -> int:
+              progress: bool | None = None, commit_every: int = 100, window: int | None = None,
+              engine: str = "local", scheduler: str | None = None, partition_size: int = 16,
+              parquet: str | None = None) -> int:
     """Analyse every article of `input_path` (JSONL file, folder, or '-' for stdin); write JSONL to
-    `output_path` ('-' stdout, None none) and/or store into `db`. Exit code: 1 if any article failed."""
+    `output_path` ('-' stdout, None none) and/or store into `db`. Exit code: 1 if any article failed.
+
+    engine "local": `workers` processes on this machine. engine "dask": partitions of
+    `partition_size` articles analysed on the Dask cluster at `scheduler` (see
+    `sourcetrace.dask_engine`), which may also write Parquet files into `parquet`."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose local or dask")
+    if (engine == "dask") != (scheduler is not None):
+        raise ValueError("--engine dask needs --scheduler ADDRESS, and --scheduler needs --engine dask")
+    if parquet is not None and engine != "dask":
+        raise ValueError("--parquet is written by the Dask workers: it needs --engine dask")
     if workers < 1:
         raise ValueError("--workers must be at least 1")
+    if partition_size < 1:
+        raise ValueError("--partition-size must be at least 1")
     window = window or max(4, 4 * workers)
     show = sys.stderr.isatty() if progress is None else progress
     with ExitStack() as stack:
-        if input_path == "-":
-            where, total = "<stdin>", None
-            items = jsonl_items(sys.stdin, where)
-        else:
-            path = Path(input_path)
-            if path.is_dir():
-                files = folder_files(path)
-                where, total = str(path), len(files)
-                items = folder_items(path, files)
-            else:
-                try:
-                    src = stack.enter_context(open(path, "rb"))
-                except OSError as exc:
-                    raise InputError(f"{input_path}: cannot read ({exc.strerror or exc})") from None
-                where = input_path
-                total = count_lines(path) if show and path.is_file() else None
-                items = jsonl_items(src, where)
+        items, total = _open_input(input_path, show, stack)
         dst: IO[str] | None = None
         if output_path == "-":
             dst = sys.stdout
@@ -318,32 +399,45 @@ def run_batch(input_path: str, output_path: str | None = "-", *, db: str | None 
             from .store import Store
 
             store = stack.enter_context(Store(db, commit_every=commit_every))
-        return _run(items, dst, store, workers, window, Progress(show, total))
+        results = Results(dst, store, Progress(show, total))
+        if engine == "dask":
+            from .dask_engine import run_on_cluster
+
+            return run_on_cluster(items, results, scheduler, partition_size=partition_size, parquet=parquet)
+        return _run(items, results, workers, window)
 
 
-def _run(items: Iterator[Item], dst: IO[str] | None, store, workers: int, window: int, progress: Progress) -> int:
+def _open_input(input_path: str, show: bool, stack: ExitStack) -> tuple[Iterator[Item], int | None]:
+    """(the Items of the input, their number when known cheaply)."""
+    if input_path == "-":
+        return jsonl_items(sys.stdin, "<stdin>"), None
+    path = Path(input_path)
+    if path.is_dir():
+        files = folder_files(path)
+        return folder_items(path, files), len(files)
+    try:
+        src = stack.enter_context(open(path, "rb"))
+    except OSError as exc:
+        raise InputError(f"{input_path}: cannot read ({exc.strerror or exc})") from None
+    total = count_lines(path) if show and path.is_file() else None
+    return jsonl_items(src, input_path), total
+
+
+def _run(items: Iterator[Item], results: Results, workers: int, window: int) -> int:
     from .store import store_key
 
+    store = results.store
     if workers == 1:
         executor: Any = InlineExecutor()
     else:
         executor = ProcessPoolExecutor(max_workers=workers, initializer=init_worker)
-    counts = Counts()
-    rss: dict[int, int] = {}
     t0 = time.perf_counter()
     pending: deque[tuple[Item, Any]] = deque()  # (item, Future | ready output line | None)
     in_flight: dict[str, Future] = {}           # store key -> its analysis, while pending
 
     def finish(item: Item, result: Any) -> None:
         if item.error is not None:
-            line = json.dumps(error_record(item.input, item.line, item.record_id, item.error), ensure_ascii=False)
-            if item.skip:
-                counts.skipped += 1
-            else:
-                counts.failed += 1
-            log.warning("%s", item.error)
-            if store is not None:
-                store.add_error(item.input, item.line, item.record_id, item.error)
+            results.failed(item)
         elif isinstance(result, Future):
             if in_flight and not item.duplicate and item.doc is not None:
                 in_flight.pop(store_key(item.doc.text), None)
@@ -352,22 +446,12 @@ def _run(items: Iterator[Item], dst: IO[str] | None, store, workers: int, window
             except BrokenProcessPool:
                 raise
             except Exception as exc:  # the pipeline never raises; this is a bug, kept to one article
-                item.error = f"{item.input}:{item.line}: analysis failed ({type(exc).__name__}: {exc})"
-                finish(item, None)
+                item.error = analysis_failed(item, f"{type(exc).__name__}: {exc}")
+                results.failed(item)
                 return
-            rss[pid] = max(rss.get(pid, 0), maxrss)
-            if item.duplicate:
-                counts.skipped += 1
-            else:
-                counts.analysed += 1
-            if store is not None and not item.duplicate:
-                store.add(json.loads(line), json_text=line, input=item.input, line=item.line)
+            results.analysed(item, line, pid, maxrss)
         else:  # already stored: the stored analysis stands in for it
-            line = result
-            counts.skipped += 1
-        if dst is not None and line is not None:
-            dst.write(line + "\n")
-        progress.update(counts.done)
+            results.stored(result)
 
     def drain() -> None:
         """Finish the articles at the head of the queue that are done, and wait for the head while
@@ -408,23 +492,8 @@ def _run(items: Iterator[Item], dst: IO[str] | None, store, workers: int, window
         log.error("a worker process died (%s)", exc)
     finally:
         executor.shutdown(wait=not (interrupted or broken), cancel_futures=True)
-        if dst is not None:
-            dst.flush()
-    secs = time.perf_counter() - t0
-    rate = counts.done / secs if secs > 0 else 0.0
-    summary = (f"{progress.clear()}done: {counts.analysed} analysed, {counts.failed} failed, "
-               f"{counts.skipped} skipped, in {secs:.1f} s ({rate:.1f} articles/s)")
-    if rss:
-        peaks = ", ".join(f"{kib / 1024:.0f}" for _, kib in sorted(rss.items()))
-        summary += f"; peak RSS per worker (MiB): {peaks}"
-        if workers > 1:
-            summary += f", main process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
-    print(summary, file=sys.stderr)
-    if interrupted or broken:
-        stored = f"; {store.added} articles stored, run again to resume" if store is not None else ""
-        print(f"sourcetrace: batch {'interrupted' if interrupted else 'stopped'}{stored}", file=sys.stderr)
-        return 130 if interrupted else 1
-    return 0 if counts.failed == 0 else 1
+    return results.summary(time.perf_counter() - t0, separate_workers=workers > 1, interrupted=interrupted,
+                           broken=broken)
 
 
 def run_jsonl(input_path: str, output_path: str) -> int:

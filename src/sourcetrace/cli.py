@@ -1,4 +1,4 @@
-"""The command line: `sourcetrace analyze | batch | stats | export | evaluate`.
+"""The command line: `sourcetrace analyze | batch | stats | export | evaluate | serve`.
 
 Data goes to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 failure (including a batch
 in which some articles failed), 2 usage error.
@@ -49,6 +49,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="commit the store every N articles (default 100)")
     b.add_argument("--progress", action="store_true", default=None,
                    help="show a progress line on stderr (default: only when stderr is a terminal)")
+    b.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local (default): --workers processes here; dask: the Dask cluster at --scheduler")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: the scheduler's address, e.g. tcp://10.0.0.5:8786")
+    b.add_argument("--partition-size", type=int, default=16, metavar="N",
+                   help="with --engine dask: articles per task (default 16)")
+    b.add_argument("--parquet", metavar="DIR",
+                   help="with --engine dask: the workers also write DIR/articles/*.parquet and "
+                   "DIR/quotes/*.parquet, one file per partition")
 
     e = sub.add_parser("evaluate", help="score against gold data (PolNeAR attributions or our own gold sets)")
     e.add_argument("gold", help="gold JSONL file")
@@ -60,13 +69,24 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="corpus figures from a store made by `batch --db` (see docs/stats.md)")
     st.add_argument("--db", required=True, metavar="CORPUS.sqlite", help="the corpus store")
     st.add_argument("--by", choices=("outlet", "month", "source_type"), help="one row per group (default: whole corpus)")
-    st.add_argument("--format", choices=("text", "csv", "json"), default="text", help="output format (default text)")
+    st.add_argument("--format", choices=("text", "csv", "json", "html"), default="text",
+                    help="output format: text (default), csv, json, or html (a static page with charts)")
     st.add_argument("--top", type=int, default=5, metavar="N", help="top quoted sources and channels listed (default 5)")
 
     x = sub.add_parser("export", help="export every table of a corpus store, one file per table")
     x.add_argument("--db", required=True, metavar="CORPUS.sqlite", help="the corpus store")
     x.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv; parquet needs pyarrow)")
     x.add_argument("--out", required=True, metavar="DIR", help="output folder (made if missing)")
+
+    sv = sub.add_parser("serve", help="the web page and JSON API (see docs/serve.md)")
+    sv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1: this machine only)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sv.add_argument("--db", metavar="CORPUS.sqlite", help="a corpus store to serve at /api/articles and /api/stats")
+    sv.add_argument("--max-bytes", type=int, metavar="N",
+                    help="largest request body accepted, in bytes (default 4 MiB)")
+    sv.add_argument("--time-limit", type=float, metavar="SECONDS",
+                    help="longest a request waits for its analysis (default 30)")
     return p
 
 
@@ -115,12 +135,26 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch_usage_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with a batch command line's engine options, or None."""
+    if args.engine == "dask" and not args.scheduler:
+        return "--engine dask needs --scheduler ADDRESS (a running Dask scheduler, see docs/batch.md)"
+    if args.scheduler and args.engine != "dask":
+        return "--scheduler is only for --engine dask"
+    if args.parquet and args.engine != "dask":
+        return "--parquet is written by the Dask workers: it needs --engine dask"
+    if args.engine == "dask" and args.workers != 1:
+        return "--workers is for --engine local; the Dask cluster has its own workers"
+    return None
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
-    output = args.output if args.output is not None else (None if args.db else "-")
+    output = args.output if args.output is not None else (None if args.db or args.parquet else "-")
     return run_batch(args.input, output, db=args.db, workers=args.workers, progress=args.progress,
-                     commit_every=args.commit_every)
+                     commit_every=args.commit_every, engine=args.engine, scheduler=args.scheduler,
+                     partition_size=args.partition_size, parquet=args.parquet)
 
 
 # task -> (module, scoring function, text renderer); each scoring function takes the gold path.
@@ -164,14 +198,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import serve  # FastAPI and uvicorn are imported only for this command
+
+    limits = {k: v for k, v in (("max_bytes", args.max_bytes), ("time_limit", args.time_limit)) if v is not None}
+    return serve(args.host, args.port, db=args.db, **limits)
+
+
 COMMANDS = {"analyze": cmd_analyze, "batch": cmd_batch, "evaluate": cmd_evaluate,
-            "stats": cmd_stats, "export": cmd_export}
+            "stats": cmd_stats, "export": cmd_export, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
+        if args.command == "batch" and (problem := _batch_usage_problem(args)):
+            parser.error(problem)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,

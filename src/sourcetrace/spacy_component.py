@@ -1,11 +1,14 @@
 """A spaCy pipeline component for people already in spaCy.
 
-    import spacy, sourcetrace.spacy_component  # the import registers the factory
+    import spacy
     nlp = spacy.blank("en")          # or any English pipeline
     nlp.add_pipe("sourcetrace")
     doc = nlp(text)
     doc._.quotes, doc._.sources      # the same records as the JSON "quotes" and "sources"
     doc._.sourcetrace                # the whole JSON document
+
+spaCy finds the factory through the `spacy_factories` entry point (pyproject.toml) once the
+package is installed, so importing this module first is not needed.
 
 The component analyses `doc.text` with sourcetrace's own pipeline (which loads its parser once
 per process) and stores plain dicts, so offsets are character offsets into `doc.text`;

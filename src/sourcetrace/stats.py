@@ -135,6 +135,11 @@ def compute(conn: sqlite3.Connection, by: str | None = None, top: int = 5) -> li
     return groups
 
 
+def empty_group() -> dict[str, Any]:
+    """The figures of a corpus with no articles."""
+    return {"group": ALL, **_figures((0,) * 10), "top_sources": [], "top_channels": []}
+
+
 # -- rendering ----------------------------------------------------------------------------------
 
 def _pct(x: float | None) -> str:
@@ -199,9 +204,17 @@ def main(db: str, *, by: str | None = None, fmt: str = "text", top: int = 5) -> 
     conn = open_existing(db)
     try:
         groups = compute(conn, by, top)
+        if fmt == "html":
+            from .stats_html import render_html
+
+            whole = (compute(conn, None, top) or [empty_group()])[0]
+            page = render_html(groups, by, whole=whole, by_outlet=compute(conn, "outlet", top),
+                               by_month=compute(conn, "month", top))
     finally:
         conn.close()
-    if fmt == "json":
+    if fmt == "html":
+        sys.stdout.write(page)
+    elif fmt == "json":
         sys.stdout.write(render_json(groups, by))
     elif fmt == "csv":
         sys.stdout.write(render_csv(groups))
