@@ -17,10 +17,10 @@ GOLD_SHA256 = "8513df41eb1908905bb57e2aea54d6976b3d7d1e6562dd72d25fd17e64dba002"
 FLOORS = {
     ("direct", "overlap", "f1"): 0.80,
     ("direct", "exact", "f1"): 0.79,
-    ("direct", "end_to_end", "f1"): 0.58,
-    ("direct", "speaker_accuracy_lenient", None): 0.70,
+    ("direct", "end_to_end", "f1"): 0.76,
+    ("direct", "speaker_accuracy_lenient", None): 0.92,
     ("all", "overlap", "f1"): 0.63,
-    ("all", "end_to_end", "f1"): 0.50,
+    ("all", "end_to_end", "f1"): 0.55,
     ("indirect", "overlap", "f1"): 0.46,
     ("mixed", "overlap", "f1"): 0.42,
 }
