@@ -334,7 +334,11 @@ def test_openapi_lists_every_endpoint_and_docs_are_served(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/analyze", "/api/report", "/api/articles", "/api/articles/{id}", "/api/stats",
             "/healthz"} <= set(spec["paths"])
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "cdn." not in docs.text  # Swagger UI is served by the app itself, so /docs works offline
+    for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css"):
+        assert asset in docs.text and client.get(asset).status_code == 200
 
 
 def test_serve_refuses_a_missing_store_before_listening(tmp_path, capsys):

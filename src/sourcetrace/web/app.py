@@ -15,10 +15,12 @@ from typing import Annotated, Any, Callable, Literal
 
 from fastapi import FastAPI, Path as PathParam, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
 from ..document import Document
@@ -146,7 +148,7 @@ def create_app(db: str | Path | None = None, *, max_bytes: int = MAX_BYTES, time
         yield
         analyser.close()
 
-    app = FastAPI(title="sourcetrace", version=__version__, lifespan=lifespan, redoc_url=None,
+    app = FastAPI(title="sourcetrace", version=__version__, lifespan=lifespan, redoc_url=None, docs_url=None,
                   description="Who says what, on whose authority, and what is left unsourced in news articles. "
                               "See docs/serve.md.")
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
@@ -230,7 +232,16 @@ def create_app(db: str | Path | None = None, *, max_bytes: int = MAX_BYTES, time
     def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": PAGE_CSP})
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        # FastAPI's default page loads Swagger UI from a CDN; these assets come from a pinned package.
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="sourcetrace API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
 
     return app
 
