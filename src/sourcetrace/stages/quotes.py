@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..document import Document, Quote, QuotedSpan, Span
 from ..lexicons import verb_forms, words
+from ..quote_function import classify as classify_function
 from ..spans import SpanIndex
 
 NAME = "quotes"
@@ -330,7 +331,7 @@ def run(doc: Document) -> Document:
         span = doc.span(pair.opener.pos, pair.closer.end)
         nested = pair.opener.pos < top_end
         sentence = sents.at(span.start)
-        function = "quotation" if len(pair.pieces) > 1 else quote_function(doc, span, sentence)
+        function = "quotation" if len(pair.pieces) > 1 else classify_function(doc, span, sentence)
         pieces = tuple(doc.span(s, e) for s, e in pair.pieces)
         quoted.append(QuotedSpan(span, function, pieces, nested))
         if nested:

@@ -1,0 +1,46 @@
+"""The quote-function weights are reproducible from the training gold, which never holds held-out data."""
+
+import json
+from pathlib import Path
+
+from sourcetrace import quote_function
+from sourcetrace.train_quote_function import MODEL_PATH, ROOT, TRAIN_FILES, dumps, train
+
+HELDOUT = ROOT / "eval" / "gold" / "quoted_terms_heldout.jsonl"
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_training_reproduces_the_shipped_weights():
+    model, examples = train()
+    assert dumps(model) == MODEL_PATH.read_text(encoding="utf-8")
+    assert quote_function.load_model()["weights"] == model["weights"]
+    assert len(examples) == sum(len(r["terms"]) for f in TRAIN_FILES for r in _records(ROOT / f))
+
+
+def test_heldout_gold_shares_no_text_or_article_with_training():
+    heldout = _records(HELDOUT)
+    training = [r for f in TRAIN_FILES for r in _records(ROOT / f)]
+    assert not {r["text"] for r in heldout} & {r["text"] for r in training}
+    polnear = {r["origin"] for r in training if r["origin"] != "written"}
+    assert not {r["origin"] for r in heldout if r["origin"] != "written"} & polnear
+    assert all(r["origin"].startswith(("polnear/train/", "polnear/dev/", "written")) for r in training + heldout)
+
+
+def test_every_gold_term_is_a_span_of_its_text():
+    for path in [*(ROOT / f for f in TRAIN_FILES), HELDOUT]:
+        for record in _records(path):
+            for term in record["terms"]:
+                assert record["text"][term["start"]:term["end"]] == term["text"], (path.name, record["id"])
+                assert term["function"] in quote_function.FUNCTIONS
+
+
+def test_speech_verb_object_is_not_a_scare_quote(analyze):
+    # the learned weights lean to scare for "the ‘x y’"; the speech verb makes it reported speech
+    doc = analyze("Officials in Pyongyang issued a statement, with state media emphasizing the "
+                  "‘unbreakable bond’ between the two nations.")
+    assert [q.function for q in doc.quoted] == ["quotation"]
+    doc = analyze("The operation to ‘liberate’ the town began at dawn.")
+    assert [q.function for q in doc.quoted] == ["scare"]
