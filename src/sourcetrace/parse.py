@@ -8,8 +8,7 @@ Attribution needs the dependency parse around quotes and cue words, not of the w
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from . import nlp as nlp_module
 from .lexicons import lemma_of
@@ -36,9 +35,11 @@ def coarse_pos(tag: str, lower: str) -> str:
 MAX_WINDOW = 6000  # characters; longer windows are cut (spaCy's cost grows with length)
 
 
-@dataclass(frozen=True)
-class Tok:
-    """A parsed token in document offsets. `head` and `children` are indexes into Parsed.toks."""
+class Tok(NamedTuple):
+    """A parsed token in document offsets. `head` and `children` are indexes into Parsed.toks.
+
+    A named tuple rather than a frozen dataclass: a parse makes one per token, and a frozen
+    dataclass took twice as long to build (docs/speed.md)."""
 
     i: int
     start: int
@@ -123,22 +124,20 @@ def parse_windows(text: str, windows: Iterable[tuple[int, int]]) -> Parsed:
     nlp = nlp_module.load()
     toks: list[Tok] = []
     for (start, _end), sdoc in zip(merged, nlp.pipe(text[s:e] for s, e in merged)):
-        base = len(toks)
-        for t in sdoc:
-            toks.append(
-                Tok(
-                    i=base + t.i,
-                    start=start + t.idx,
-                    end=start + t.idx + len(t.text),
-                    text=t.text,
-                    lower=t.lower_,
-                    lemma=lemma_of(t.text),
-                    pos=coarse_pos(t.tag_, t.lower_),
-                    tag=t.tag_,
-                    dep=t.dep_,
-                    head=base + t.head.i,
-                    children=tuple(base + c.i for c in t.children),
-                    sent_start=bool(t.is_sent_start),
-                )
-            )
+        toks.extend(_toks_of(sdoc, start, len(toks)))
     return Parsed(toks)
+
+
+def _toks_of(sdoc, start: int, base: int) -> list[Tok]:
+    """The tokens of a parsed spaCy doc of the text from `start`, numbered from `base`. Children are
+    collected from the heads in one pass, in token order (as spaCy's `Token.children` gives them)."""
+    rows = [(t.idx, t.text, t.lower_, t.tag_, t.dep_, t.head.i, t.is_sent_start) for t in sdoc]
+    children: list[list[int]] = [[] for _ in rows]
+    for i, row in enumerate(rows):
+        if row[5] != i:
+            children[row[5]].append(base + i)
+    return [
+        Tok(base + i, start + idx, start + idx + len(word), word, lower, lemma_of(word), coarse_pos(tag, lower),
+            tag, dep, base + head, tuple(children[i]), bool(sent_start))
+        for i, (idx, word, lower, tag, dep, head, sent_start) in enumerate(rows)
+    ]

