@@ -18,6 +18,8 @@ Only the windows around quotes are parsed (see `sourcetrace.parse`).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import replace
 
@@ -85,14 +87,15 @@ class _Frames:
         self.spans = sorted(
             (q.span.start, q.span.end) for q in doc.quoted if q.function == "quotation" and not q.nested
         ) if spans is None else sorted(spans)
+        # A bisect instead of a scan per token (long articles have hundreds of quotes): a token is
+        # inside when some span starting at or before it ends after it, i.e. the furthest end
+        # among those spans lies beyond it.
+        self._starts = [s for s, _ in self.spans]
+        self._reach = list(itertools.accumulate((e for _, e in self.spans), max))
 
     def inside(self, tok: Tok) -> bool:
-        for s, e in self.spans:
-            if s <= tok.start < e:
-                return True
-            if s > tok.start:
-                return False
-        return False
+        k = bisect.bisect_right(self._starts, tok.start) - 1
+        return k >= 0 and tok.start < self._reach[k]
 
 
 def speaker_span(doc: Document, parsed: Parsed, head: Tok) -> tuple[Span, Span]:
