@@ -44,3 +44,14 @@ def test_speech_verb_object_is_not_a_scare_quote(analyze):
     assert [q.function for q in doc.quoted] == ["quotation"]
     doc = analyze("The operation to ‘liberate’ the town began at dawn.")
     assert [q.function for q in doc.quoted] == ["scare"]
+
+
+def test_spoken_sentences_and_chants_are_quotations_not_names(analyze):
+    # title case alone made these names in the first round (PolNeAR dev errors)
+    doc = analyze("''We will not be divided. We are one people, fighting for America,'' the president "
+                  "added. ''We're America.''")
+    assert [q.function for q in doc.quoted] == ["quotation", "quotation"]
+    doc = analyze('Protesters chanted "What curfew?" as police moved in.')
+    assert [q.function for q in doc.quoted] == ["quotation"]
+    doc = analyze("The book's title, ‘The Road to Unfreedom’, was taken from a speech.")
+    assert [q.function for q in doc.quoted] == ["name"]

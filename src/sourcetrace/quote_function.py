@@ -25,6 +25,9 @@ _WORD = re.compile(r"[\w][\w'’\-]*")
 _MARK_CHARS = "\"“”„‟'‘’‚‛«»‹›`"
 _SENTENCE_END = ".!?…"
 _MAX_CONTEXT = 1000  # characters either side of the marks
+_CONTINUATION_WINDOW = 120  # characters back to look for the pair a quote continues
+# Opening or closing marks; a right single quote counts only when no letter follows (not "it’s").
+_QUOTE_MARK = re.compile(r"[\"“”«»]|''|‘|’(?!\w)")
 
 
 def _content(span: Span) -> str:
@@ -91,7 +94,10 @@ def _content_features(content: str) -> set[str]:
         f.add("first_upper")
     elif content[:1].islower():
         f.add("first_lower")
-    title = _is_title_case(tokens)
+    # "We're America." is title-cased only because it is short: a sentence with a first- or
+    # second-person word is speech, whatever its capitals.
+    spoken = last_char in _SENTENCE_END and any(t in words("quote_personal_pronouns") for t in lower)
+    title = _is_title_case(tokens) and not spoken
     if title and n > 1:
         f.add("title_case_multi")
     if title and n == 1:
@@ -190,6 +196,8 @@ def _after_features(after: str, content: str) -> set[str]:
         f.add("speech_verb_after")
     if following[:1] and following[0] in words("quote_gloss_cues"):
         f.add("gloss_cue_after")
+    if any(w in words("quote_gloss_cues") for w in following[1:4]):
+        f.add("gloss_cue_near_after")  # "“Tsav 8” refers to", "The “S” in START stands for"
     if "speech_verb_after" in f and content[-1:] in ",.!?":
         f.add("speech_verb_after_punct")
     return f
@@ -233,7 +241,80 @@ def features(doc: Document, span: Span, sentence: Span | None) -> list[str]:
         f.add("one_word_with_speech")
     if "len=1" in f and "speech_verb_in_lead" not in f and "speech_verb_after" not in f:
         f.add("one_word_no_speech")
+    f |= _display_features(lead_words[-4:], after_words[:2])
+    f |= _headline_features(f, text[floor:span.start] + " " + text[span.end:ceiling])
+    f |= _continuation_features(text, span)
+    f |= _cue_and_conjunction_features(f, content, lead_words)
+    if _in_quote_list(text, span):
+        f.add("in_quote_list")
     return sorted(f)
+
+
+def _cue_and_conjunction_features(f: set[str], content: str, lead_words: list[str]) -> set[str]:
+    """Euphemisms, framing and mention cues, and conjunctions of features already in `f`."""
+    out: set[str] = set()
+    n = len(_WORD.findall(content))
+    euphemisms = words("quote_euphemisms")
+    if content.lower().rstrip(",.!?;:") in euphemisms or (n <= 3 and content.lower().split(" ")[0] in euphemisms):
+        out.add("euphemism")
+    if "mention_cue" in f and lead_words[-1:] and lead_words[-1] in words("quote_mention_cues"):
+        out.add("mention_cue_just_before")  # "the words ''Donald Trump''" outweighs its title case
+    if any(w in words("quote_mention_cues") for w in lead_words[-12:]):
+        out.add("mention_cue_in_lead")  # "words such as "ambassador," "attack," "Benghazi,""
+    if "as" in lead_words[-4:] and any(w in words("quote_framing_cues") for w in lead_words[-8:]):
+        out.add("framed_as")
+    if "first_lower" in f and n <= 3 and not any(k.startswith("attribution_verb_before") for k in f):
+        out.add("short_lower_unattributed")
+    if "first_upper" in f and "ends_sentence_punct" in f and f & {"personal_pronoun", "clause_word"}:
+        out.add("whole_sentence_clause")  # "We're America." reads as speech, not as a title
+    return out
+
+
+def _in_quote_list(text: str, span: Span) -> bool:
+    """Another pair sits right before or after this one, with only a comma or "and"/"or" between."""
+    before = text[max(0, span.start - 6):span.start]
+    after = text[span.end:span.end + 6]
+    return bool(re.search(r"(?:[\"”»]|''|’)[\s,]*(?:and |or )?$", before)
+                or re.match(r"[\s,]*(?:and |or )?(?:[\"“«]|''|‘)", after))
+
+
+def _display_features(before: list[str], after: list[str]) -> set[str]:
+    """Text that was chanted, sung or shown on a sign or front page (a quotation, however cased)."""
+    cues = words("quote_display_cues")
+    f = set()
+    if any(w in cues for w in before):
+        f.add("display_cue_before")
+    if any(w in cues for w in after):
+        f.add("display_cue_after")
+    return f
+
+
+def _headline_features(f: set[str], outside: str) -> set[str]:
+    """A title-cased sentence (a headline) makes title case inside the marks no sign of a name."""
+    minor = words("title_minor_words")
+    content_words = [w for w in _WORD.findall(outside) if w.lower() not in minor and not w[0].isdigit()]
+    if len(content_words) < 4 or sum(w[0].isupper() for w in content_words) < 0.8 * len(content_words):
+        return set()
+    out = {"headline_sentence"}
+    if f & {"title_case_multi", "capitalised_word"}:
+        out.add("title_in_headline")
+    return out
+
+
+def _continuation_features(text: str, span: Span) -> set[str]:
+    """A pair that follows another pair and a speech verb in the same paragraph continues a quote."""
+    paragraph_start = text.rfind("\n", 0, span.start) + 1
+    gap_start = max(paragraph_start, span.start - _CONTINUATION_WINDOW)
+    marks = list(_QUOTE_MARK.finditer(text, gap_start, span.start))
+    if not marks:
+        return set()
+    gap = [w.lower() for w in _WORD.findall(text[marks[-1].end():span.start])]
+    f = {"previous_pair_near"}
+    if any(w in _speech_forms() for w in gap):
+        f.add("previous_pair_then_speech_verb")  # "...for America,'' the president added. ''We're..."
+        if text[marks[-1].end():span.start].rstrip()[-1:] in ".:":
+            f.add("quote_resumes")  # the attribution sentence has closed and a new quote opens
+    return f
 
 
 @functools.lru_cache(maxsize=None)
