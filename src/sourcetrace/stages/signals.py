@@ -19,8 +19,11 @@ it in the same or the previous paragraph, which the sentence may be leaning on.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
+from typing import Iterator
 
 from ..document import Claim, Document, Span, VagueAttribution
 from ..lexicons import words
@@ -106,8 +109,31 @@ def vague_attributions(doc: Document) -> list[VagueAttribution]:
     return sorted(out, key=lambda v: v.span.start)
 
 
-def _covered(sentence: Span, spans: list[Span]) -> int:
-    return sum(max(0, min(sentence.end, s.end) - max(sentence.start, s.start)) for s in spans)
+class _Spans:
+    """Spans sorted by start, searched by bisect: a long article has thousands of sentences and
+    quotes, and a scan of every quote for every sentence made it quadratic."""
+
+    def __init__(self, spans):
+        self.spans = sorted(spans, key=lambda s: (s.start, s.end))
+        self.starts = [s.start for s in self.spans]
+        # furthest end among the spans up to each index, to stop a backward walk early
+        self.reach = list(itertools.accumulate((s.end for s in self.spans), max))
+
+    def overlapping(self, start: int, end: int) -> Iterator[Span]:
+        i = bisect.bisect_left(self.starts, end) - 1
+        while i >= 0 and self.reach[i] > start:
+            if self.spans[i].end > start:
+                yield self.spans[i]
+            i -= 1
+
+    def any_starting_in(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self.starts, start)
+        return i < len(self.starts) and self.starts[i] < end
+
+
+def _covered(sentence: Span, spans: _Spans) -> int:
+    return sum(min(sentence.end, s.end) - max(sentence.start, s.start)
+               for s in spans.overlapping(sentence.start, sentence.end))
 
 
 def _claim_reason(doc: Document, sentence: Span) -> str | None:
@@ -126,11 +152,12 @@ def _claim_reason(doc: Document, sentence: Span) -> str | None:
 
 
 def unattributed_claims(doc: Document) -> list[Claim]:
-    contents = [q.span for q in doc.quotes]
-    cues = [q.cue for q in doc.quotes if q.cue is not None] + [
-        m for s in doc.sources for m in s.mentions]
+    contents = _Spans(q.span for q in doc.quotes)
+    cues = _Spans([q.cue for q in doc.quotes if q.cue is not None] + [
+        m for s in doc.sources for m in s.mentions])
     paras = SpanIndex(doc.paragraphs)
-    by_start = sorted(doc.quotes, key=lambda q: q.span.start)
+    reported = sorted((q for q in doc.quotes if q.kind != "direct"), key=lambda q: q.span.start)
+    reported_starts = [q.span.start for q in reported]
     out = []
     for sentence in doc.sentences:
         text = sentence.text.rstrip()
@@ -138,30 +165,32 @@ def unattributed_claims(doc: Document) -> list[Claim]:
             continue
         if _covered(sentence, contents) * 2 >= len(sentence.text):
             continue
-        if any(sentence.start <= c.start < sentence.end for c in cues):
+        if cues.any_starting_in(sentence.start, sentence.end):
             continue  # the sentence carries an attribution of its own
         reason = _claim_reason(doc, sentence)
         if reason is None:
             continue
-        out.append(Claim(sentence, reason, _carried_from(sentence, by_start, paras)))
+        out.append(Claim(sentence, reason, _carried_from(sentence, reported, reported_starts, paras)))
     return out
 
 
 CARRY_PARAGRAPHS = 2  # how far back a reported attribution may still be carrying a claim
 
 
-def _carried_from(sentence: Span, quotes, paras: SpanIndex) -> str | None:
-    """The nearest reported (not directly quoted) attribution before the sentence, within
-    CARRY_PARAGRAPHS paragraphs: the source the author may be relaying without saying so."""
+def _carried_from(sentence: Span, reported, reported_starts: list[int], paras: SpanIndex) -> str | None:
+    """The nearest reported (not directly quoted) attribution ending before the sentence, within
+    CARRY_PARAGRAPHS paragraphs: the source the author may be relaying without saying so.
+    `reported` is sorted by start; `reported_starts` holds their starts."""
     here = paras.index_at(sentence.start)
     if here is None:
         return None
-    for q in reversed([q for q in quotes if q.span.end <= sentence.start and q.kind != "direct"]):
-        where = paras.index_at(q.span.start)
-        if where is not None and here - where <= CARRY_PARAGRAPHS:
-            return q.id
-        break
-    return None
+    i = bisect.bisect_left(reported_starts, sentence.start) - 1
+    while i >= 0 and reported[i].span.end > sentence.start:
+        i -= 1
+    if i < 0:
+        return None
+    where = paras.index_at(reported[i].span.start)
+    return reported[i].id if where is not None and here - where <= CARRY_PARAGRAPHS else None
 
 
 def run(doc: Document) -> Document:
