@@ -1,9 +1,11 @@
-"""Small helpers over sorted, non-overlapping spans (paragraphs, sentences)."""
+"""Small helpers over sorted spans: non-overlapping ones (paragraphs, sentences) and ones that
+may overlap (quotes, cues)."""
 
 from __future__ import annotations
 
 import bisect
-from typing import Sequence
+import itertools
+from typing import Iterable, Iterator, Sequence
 
 from .document import Span
 
@@ -32,3 +34,30 @@ class SpanIndex:
 
     def __getitem__(self, i: int) -> Span:
         return self.spans[i]
+
+
+class Intervals:
+    """(start, end) pairs that may overlap, searched by bisect: which cover a position, which
+    overlap a range, whether one starts in a range. A scan of every pair per token or sentence made
+    long articles quadratic."""
+
+    def __init__(self, pairs: Iterable[tuple[int, int]]):
+        self.pairs = sorted(pairs)
+        self._starts = [s for s, _ in self.pairs]
+        # the furthest end among the pairs up to each index: a backward walk stops once it is passed
+        self._reach = list(itertools.accumulate((e for _, e in self.pairs), max))
+
+    def covers(self, pos: int) -> bool:
+        k = bisect.bisect_right(self._starts, pos) - 1
+        return k >= 0 and pos < self._reach[k]
+
+    def overlapping(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        i = bisect.bisect_left(self._starts, end) - 1
+        while i >= 0 and self._reach[i] > start:
+            if self.pairs[i][1] > start:
+                yield self.pairs[i]
+            i -= 1
+
+    def any_starting_in(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._starts, start)
+        return i < len(self._starts) and self._starts[i] < end

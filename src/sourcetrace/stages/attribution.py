@@ -18,8 +18,6 @@ Only the windows around quotes are parsed (see `sourcetrace.parse`).
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
 from dataclasses import replace
 
@@ -27,7 +25,7 @@ from ..document import Document, Quote, Span
 from ..lexicons import words
 from ..parse import Parsed, Tok, parse_windows
 from ..reported import find_reported, has_cue
-from ..spans import SpanIndex
+from ..spans import Intervals, SpanIndex
 
 NAME = "attribution"
 REQUIRES = ("sentences", "paragraphs", "quoted", "quotes")
@@ -87,15 +85,10 @@ class _Frames:
         self.spans = sorted(
             (q.span.start, q.span.end) for q in doc.quoted if q.function == "quotation" and not q.nested
         ) if spans is None else sorted(spans)
-        # A bisect instead of a scan per token (long articles have hundreds of quotes): a token is
-        # inside when some span starting at or before it ends after it, i.e. the furthest end
-        # among those spans lies beyond it.
-        self._starts = [s for s, _ in self.spans]
-        self._reach = list(itertools.accumulate((e for _, e in self.spans), max))
+        self._index = Intervals(self.spans)
 
     def inside(self, tok: Tok) -> bool:
-        k = bisect.bisect_right(self._starts, tok.start) - 1
-        return k >= 0 and tok.start < self._reach[k]
+        return self._index.covers(tok.start)
 
 
 def speaker_span(doc: Document, parsed: Parsed, head: Tok) -> tuple[Span, Span]:

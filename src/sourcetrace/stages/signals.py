@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 import re
-from typing import Iterator
 
 from ..document import Claim, Document, Span, VagueAttribution
 from ..lexicons import words
-from ..spans import SpanIndex
+from ..spans import Intervals, SpanIndex
 
 NAME = "signals"
 REQUIRES = ("sentences", "paragraphs", "quotes", "sources")
@@ -109,31 +107,9 @@ def vague_attributions(doc: Document) -> list[VagueAttribution]:
     return sorted(out, key=lambda v: v.span.start)
 
 
-class _Spans:
-    """Spans sorted by start, searched by bisect: a long article has thousands of sentences and
-    quotes, and a scan of every quote for every sentence made it quadratic."""
-
-    def __init__(self, spans):
-        self.spans = sorted(spans, key=lambda s: (s.start, s.end))
-        self.starts = [s.start for s in self.spans]
-        # furthest end among the spans up to each index, to stop a backward walk early
-        self.reach = list(itertools.accumulate((s.end for s in self.spans), max))
-
-    def overlapping(self, start: int, end: int) -> Iterator[Span]:
-        i = bisect.bisect_left(self.starts, end) - 1
-        while i >= 0 and self.reach[i] > start:
-            if self.spans[i].end > start:
-                yield self.spans[i]
-            i -= 1
-
-    def any_starting_in(self, start: int, end: int) -> bool:
-        i = bisect.bisect_left(self.starts, start)
-        return i < len(self.starts) and self.starts[i] < end
-
-
-def _covered(sentence: Span, spans: _Spans) -> int:
-    return sum(min(sentence.end, s.end) - max(sentence.start, s.start)
-               for s in spans.overlapping(sentence.start, sentence.end))
+def _covered(sentence: Span, spans: Intervals) -> int:
+    return sum(min(sentence.end, e) - max(sentence.start, s)
+               for s, e in spans.overlapping(sentence.start, sentence.end))
 
 
 def _claim_reason(doc: Document, sentence: Span) -> str | None:
@@ -152,9 +128,9 @@ def _claim_reason(doc: Document, sentence: Span) -> str | None:
 
 
 def unattributed_claims(doc: Document) -> list[Claim]:
-    contents = _Spans(q.span for q in doc.quotes)
-    cues = _Spans([q.cue for q in doc.quotes if q.cue is not None] + [
-        m for s in doc.sources for m in s.mentions])
+    contents = Intervals((q.span.start, q.span.end) for q in doc.quotes)
+    cues = Intervals([(q.cue.start, q.cue.end) for q in doc.quotes if q.cue is not None] + [
+        (m.start, m.end) for s in doc.sources for m in s.mentions])
     paras = SpanIndex(doc.paragraphs)
     reported = sorted((q for q in doc.quotes if q.kind != "direct"), key=lambda q: q.span.start)
     reported_starts = [q.span.start for q in reported]
