@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ..document import Document, Quote, QuotedSpan, Span
-from ..lexicons import verb_forms, words
+from ..lexicons import verb_forms
 from ..quote_function import classify as classify_function
 from ..spans import SpanIndex
 
@@ -37,7 +37,6 @@ _MARK = re.compile(r"''|``|[\"“”„‟'‘’‚‛«»‹›]")
 _OPEN_CONTEXT = set("([{—–-/ \t\n\r\u00a0\u2009\u200b:;")
 _CLOSE_CONTEXT = set(")]}—–-/.,;:!?…")
 _TERMINAL = set(".,!?…—–:;-")
-_SENTENCE_END = set(".!?…")
 
 
 @dataclass
@@ -211,86 +210,15 @@ def pair_marks(doc: Document, marks: list[Mark]) -> tuple[list[Pair], list[tuple
     return pairs, problems
 
 
-# --- function of a quoted span -------------------------------------------------------------
+# --- kind of a quotation ------------------------------------------------------------------
 
 _WORD = re.compile(r"[\w][\w'’\-]*")
-
-
-def _words_before(text: str, pos: int, n: int, floor: int) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text[max(floor, pos - 80):pos])][-n:]
-
-
-def _first_word_after(text: str, pos: int, ceiling: int) -> str:
-    m = _WORD.search(text, pos, min(ceiling, pos + 40))
-    if not m or text[pos:m.start()].strip(" \u00a0"):
-        return ""
-    return m.group()
-
-
 _MARK_CHARS = "\"“”„‟'‘’‚‛«»‹›`"
 
 
 def inner_text(span: Span) -> str:
     """What the quote marks enclose, without the marks and surrounding space."""
     return span.text.strip().strip(_MARK_CHARS).strip()
-
-
-def _is_title_case(content: str) -> bool:
-    tokens = _WORD.findall(content)
-    if not tokens:
-        return False
-    minor = words("title_minor_words")
-    return tokens[0][0].isupper() and all(t[0].isupper() or t.lower() in minor or t[0].isdigit() for t in tokens)
-
-
-def _cue_forms() -> frozenset[str]:
-    return verb_forms("speech_verbs") | verb_forms("naming_verbs")
-
-
-def quote_function(doc: Document, span: Span, sentence: Span | None) -> str:
-    """quotation | name | scare | mention, from the span's content and its neighbours."""
-    text = doc.text
-    content = inner_text(span)
-    tokens = _WORD.findall(content)
-    n = len(tokens)
-    floor = sentence.start if sentence else 0
-    ceiling = sentence.end if sentence else len(text)
-    before = _words_before(text, span.start, 3, floor)
-    last = before[-1] if before else ""
-    prev2 = " ".join(before[-2:])
-    ends_punct = bool(content) and content[-1] in _TERMINAL
-    if prev2 in words("quote_scare_cues") or last in words("quote_scare_cues"):
-        return "scare"
-    if last in words("quote_mention_cues"):
-        return "mention"
-    if last in words("quote_name_cues") or prev2 in words("quote_name_cues"):
-        if n <= 8 and not (ends_punct and content[-1] in ".!?" and n > 3):
-            return "name"
-    title = _is_title_case(content)
-    cue_before = any(w in _cue_forms() for w in before[-2:]) or text[floor:span.start].rstrip().endswith(":")
-    if title and 1 < n <= 6 and not cue_before and content[-1:] not in ".!?":
-        # 'Operation Gideon’s Chariots', "Make America Great Again", "Fox News Sunday,": a title.
-        return "name"
-    if ends_punct and content[-1] not in "-" or n >= 5:
-        return "quotation"
-    if not tokens:
-        return "mention"
-    following = [w.lower() for w in _WORD.findall(text[span.end:min(ceiling, span.end + 60)])][:5]
-    if any(w in verb_forms("speech_verbs") for w in following) and content[:1].isupper():
-        return "quotation"  # «We will win», the general said.
-    after = _first_word_after(text, span.end, ceiling)
-    if title and n <= 6:
-        if after and after[0].islower() and after.lower() not in verb_forms("speech_verbs") and not cue_before:
-            return "name"  # ‘Modul-kokon’ armor vests, the 'Azov' regiment
-        if not cue_before and last in {"the", "a", "an", "of", "in", "on", "from", "by"}:
-            return "name"
-    lead = _words_before(text, span.start, 12, floor)
-    cue_in_sentence = any(w in _cue_forms() for w in lead)
-    if n == 1:
-        if last in _cue_forms() or last in {"as", "it", "them", "him", "her", "this", "that"} and cue_in_sentence:
-            return "quotation"
-        return "scare"
-    return "quotation" if cue_in_sentence or title else "scare"
 
 
 def quote_kind(doc: Document, span: Span, sentence: Span | None) -> str:
