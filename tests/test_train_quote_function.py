@@ -7,6 +7,7 @@ from sourcetrace import quote_function
 from sourcetrace.train_quote_function import MODEL_PATH, ROOT, TRAIN_FILES, dumps, train
 
 HELDOUT = ROOT / "eval" / "gold" / "quoted_terms_heldout.jsonl"
+HELDOUT_SETS = (HELDOUT, ROOT / "eval" / "gold" / "quoted_terms_heldout2.jsonl")
 
 
 def _records(path: Path) -> list[dict]:
@@ -21,7 +22,7 @@ def test_training_reproduces_the_shipped_weights():
 
 
 def test_heldout_gold_shares_no_text_or_article_with_training():
-    heldout = _records(HELDOUT)
+    heldout = [r for path in HELDOUT_SETS for r in _records(path)]
     training = [r for f in TRAIN_FILES for r in _records(ROOT / f)]
     assert not {r["text"] for r in heldout} & {r["text"] for r in training}
     polnear = {r["origin"] for r in training if r["origin"] != "written"}
@@ -30,7 +31,7 @@ def test_heldout_gold_shares_no_text_or_article_with_training():
 
 
 def test_every_gold_term_is_a_span_of_its_text():
-    for path in [*(ROOT / f for f in TRAIN_FILES), HELDOUT]:
+    for path in [*(ROOT / f for f in TRAIN_FILES), *HELDOUT_SETS]:
         for record in _records(path):
             for term in record["terms"]:
                 assert record["text"][term["start"]:term["end"]] == term["text"], (path.name, record["id"])
