@@ -244,6 +244,7 @@ def features(doc: Document, span: Span, sentence: Span | None) -> list[str]:
     f |= _display_features(lead_words[-4:], after_words[:2])
     f |= _headline_features(f, text[floor:span.start] + " " + text[span.end:ceiling])
     f |= _continuation_features(text, span)
+    f |= _gloss_features(text, span, lead_words, after_words)
     f |= _cue_and_conjunction_features(f, content, lead_words)
     if _in_quote_list(text, span):
         f.add("in_quote_list")
@@ -268,6 +269,25 @@ def _cue_and_conjunction_features(f: set[str], content: str, lead_words: list[st
     if "first_upper" in f and "ends_sentence_punct" in f and f & {"personal_pronoun", "clause_word"}:
         out.add("whole_sentence_clause")  # "We're America." reads as speech, not as a title
     return out
+
+
+def _gloss_features(text: str, span: Span, lead_words: list[str], after_words: list[str]) -> set[str]:
+    """Signs that the quoted words are talked about as words: a language named nearby ("Creole for
+    ‘living together’"), a mention cue later in the sentence ("the ‘invasion’ row began when the
+    lawyers used the word"), or a pair that glosses the pair just before it ("«Wir sind mehr» —
+    ‘we are more’ —")."""
+    f: set[str] = set()
+    languages = words("quote_languages")
+    if lead_words[-2:-1] and lead_words[-2] in languages and lead_words[-1] in ("for", "as"):
+        f.add("language_for")
+    elif any(w in languages for w in lead_words[-4:]):
+        f.add("language_near")
+    if any(w in words("quote_mention_cues") for w in after_words[:12]):
+        f.add("mention_cue_after")
+    gap_start = max(text.rfind("\n", 0, span.start) + 1, span.start - 8)
+    if re.search(r"(?:[\"”»]|''|’)\s*(?:\(|[—–]|-{1,2}|,\s*or)\s*$", text[gap_start:span.start]):
+        f.add("glosses_previous_pair")
+    return f
 
 
 def _in_quote_list(text: str, span: Span) -> bool:

@@ -23,14 +23,15 @@ import numpy as np
 from .quote_function import FUNCTIONS, MODEL_FILE, decide, features
 
 ROOT = Path(__file__).resolve().parents[2]
-TRAIN_FILES = ("eval/gold/quoted_terms.jsonl", "eval/gold/quoted_terms_train.jsonl")
+TRAIN_FILES = ("eval/gold/quoted_terms.jsonl", "eval/gold/quoted_terms_train.jsonl",
+               "eval/gold/quoted_terms_train2.jsonl")
 MODEL_PATH = Path(__file__).resolve().parent / "models" / MODEL_FILE
 
-L2 = 0.003
+L2 = 0.0003
 BALANCE = 0.5  # exponent on the inverse class frequency: 1 = fully balanced, 0 = plain
 STEPS = 3000
 RATE = 0.5
-MIN_COUNT = 3
+MIN_COUNT = 1
 FOLDS = 5
 DECIMALS = 4
 

@@ -50,6 +50,13 @@ def test_plural_possessive_outside_a_quote_is_not_a_mark():
     assert quotes == [] and not doc.warnings and not doc.quoted
 
 
+def test_a_name_ending_in_s_closes_before_punctuation_not_at_a_later_possessive():
+    doc, _ = found("US prosecutors accuse the ‘Cartel de los Soles’, named for the insignia on "
+                   "Venezuelan generals’ uniforms, of trafficking.")
+    assert [q.span.text for q in doc.quoted] == ["‘Cartel de los Soles’"]
+    assert not doc.warnings
+
+
 def test_partial_quote_inside_the_authors_sentence():
     doc, _ = found("Putin praised their ‘professionalism and courage’ in the operation.")
     assert [(q.span.text, q.kind) for q in doc.quotes] == [("‘professionalism and courage’", "partial")]

@@ -71,14 +71,15 @@ def test_signal_gates_on_our_gold():
     result = evaluate_signals(GOLD / "signals.jsonl")
     assert result["vague_attributions"]["f1"] >= 0.88
     assert result["unattributed_claims"]["f1"] >= 0.80
-    assert hashlib.sha256((GOLD / "quoted_terms.jsonl").read_bytes()).hexdigest() == "3d615cab5b03e00132542e0b8b45ffd6617e5567f5c1b1b1b44ee3984c226f56"
-    # in-sample for the learned quote-function classifier (this file is part of its training data)
-    assert evaluate_quoted(GOLD / "quoted_terms.jsonl")["macro_f1"] >= 0.87
+    assert hashlib.sha256((GOLD / "quoted_terms.jsonl").read_bytes()).hexdigest() == "9734a6c7b9b4d99ac21545490fddfaf292db78e6ca3c982768cdb7211c09047c"
+    # in-sample for the learned quote-function classifier (this file is part of its training data;
+    # 0.980 measured, the model keeps every feature seen once)
+    assert evaluate_quoted(GOLD / "quoted_terms.jsonl")["macro_f1"] >= 0.90
 
 
 def test_quoted_function_gate_on_heldout_gold():
-    """quoted_terms_heldout.jsonl is never trained on: its score is the honest one (0.850 measured;
-    per class quotation 0.885, name 0.959, scare 0.776, mention 0.783)."""
+    """quoted_terms_heldout.jsonl is never trained on, but it has been scored after five rounds now
+    (0.871 measured in session 3; per class quotation 0.885, name 0.946, scare 0.773, mention 0.880)."""
     heldout = GOLD / "quoted_terms_heldout.jsonl"
     assert hashlib.sha256(heldout.read_bytes()).hexdigest() == "aca4e714e695b00bb6645e37468021076649cdfc846f73e648528d12c269663f"
     result = evaluate_quoted(heldout)
@@ -86,3 +87,14 @@ def test_quoted_function_gate_on_heldout_gold():
     # the second round's model (5-fold CV 0.724 -> 0.781) scored scare and mention under the
     # first round's 0.80 floor on this set; the floor follows the single measurement, not tuning
     assert all(result["per_class"][f]["f1"] >= 0.77 for f in ("quotation", "name", "scare", "mention"))
+
+
+def test_quoted_function_gate_on_second_heldout_gold():
+    """quoted_terms_heldout2.jsonl was annotated blind and scored once, by the model chosen on 5-fold
+    CV alone (session 3): macro-F1 0.794; quotation 0.835, name 0.806, scare 0.774, mention 0.761.
+    A second annotator, blind, agrees with it at macro-F1 0.940 (docs/evaluation.md)."""
+    heldout = GOLD / "quoted_terms_heldout2.jsonl"
+    assert hashlib.sha256(heldout.read_bytes()).hexdigest() == "d9c971e938526c91c994f2115517e885993c73a4fcbde8b168395b85fc2b5499"
+    result = evaluate_quoted(heldout)
+    assert result["macro_f1"] >= 0.78
+    assert all(result["per_class"][f]["f1"] >= 0.74 for f in ("quotation", "name", "scare", "mention"))

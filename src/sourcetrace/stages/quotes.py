@@ -101,6 +101,11 @@ def _closes(opener: Mark, closer: Mark) -> bool:
     return closer.can_close
 
 
+def _punctuation_follows(text: str, mark: Mark) -> bool:
+    """‘Cartel de los Soles’, — a possessive is followed by its noun, not by punctuation."""
+    return text[mark.end:mark.end + 1] in tuple(",.;:!?)")
+
+
 def _next_same_family(marks: list[Mark], i: int) -> Mark | None:
     m = marks[i]
     for other in marks[i + 1:]:
@@ -187,7 +192,7 @@ def pair_marks(doc: Document, marks: list[Mark]) -> tuple[list[Pair], list[tuple
             if stack and stack[0].reopener is mark:
                 continue
         depth = _can_close_any(stack, mark)
-        if depth is not None and mark.weak_close:
+        if depth is not None and mark.weak_close and not _punctuation_follows(doc.text, mark):
             nxt = _next_same_family(marks, i)
             if nxt is not None and nxt.can_close and not nxt.can_open:
                 continue  # "soldiers’ families,’" — the later mark closes; this is a possessive
