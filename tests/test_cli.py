@@ -103,3 +103,35 @@ def test_evaluate_prints_scores(capsys, polnear_sample):
     assert code == 0
     result = json.loads(out)
     assert result["articles"] == 2 and "direct" in result["by_kind"]
+
+
+def _quoted_gold(path, functions):
+    text = "Officials praised the ‘orderly’ withdrawal. The channel ‘Rybar’ said “We held.”"
+    spans = ["‘orderly’", "‘Rybar’", "“We held.”"]
+    terms = [{"start": text.index(s), "end": text.index(s) + len(s), "text": s, "function": f}
+             for s, f in zip(spans, functions)]
+    path.write_text(json.dumps({"id": "r1", "origin": "written", "text": text, "terms": terms}) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_evaluate_scores_a_second_annotator_against_the_gold(capsys, tmp_path):
+    gold = _quoted_gold(tmp_path / "gold.jsonl", ["scare", "name", "quotation"])
+    same = _quoted_gold(tmp_path / "same.jsonl", ["scare", "name", "quotation"])
+    other = _quoted_gold(tmp_path / "other.jsonl", ["quotation", "name", "quotation"])
+    code, out, _ = run(capsys, "evaluate", str(gold), "--task", "quoted", "--annotator", str(same), "--format", "json")
+    assert code == 0 and json.loads(out)["accuracy"] == 1.0
+    code, out, _ = run(capsys, "evaluate", str(gold), "--task", "quoted", "--annotator", str(other), "--format", "json")
+    result = json.loads(out)
+    assert code == 0 and result["accuracy"] == round(2 / 3, 4)
+    assert result["confusion"]["scare"] == {"quotation": 1}
+
+
+def test_evaluate_annotator_errors_name_the_file(capsys, tmp_path):
+    gold = _quoted_gold(tmp_path / "gold.jsonl", ["scare", "name", "quotation"])
+    stranger = tmp_path / "stranger.jsonl"
+    stranger.write_text(json.dumps({"id": "zz", "text": "x", "terms": []}) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "evaluate", str(gold), "--task", "quoted", "--annotator", str(stranger))
+    assert code == 2 and "stranger.jsonl" in err and "'r1'" in err
+    code, _, err = run(capsys, "evaluate", str(gold), "--task", "sources", "--annotator", str(stranger))
+    assert code == 2 and "--task quoted" in err

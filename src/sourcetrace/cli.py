@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="what the gold file annotates (default: attribution, PolNeAR format)")
     e.add_argument("--limit", type=int, help="score only the first N articles")
     e.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    e.add_argument("--annotator", metavar="OTHER.jsonl",
+                   help="with --task quoted: score a second annotator's labels of the same records "
+                   "instead of sourcetrace's (human agreement)")
 
     st = sub.add_parser("stats", help="corpus figures from a store made by `batch --db` (see docs/stats.md)")
     st.add_argument("--db", required=True, metavar="CORPUS.sqlite", help="the corpus store")
@@ -173,8 +176,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     module_name, score_name, render_name = EVALUATIONS[args.task]
     module = importlib.import_module(f"sourcetrace.{module_name}")
+    if args.annotator and args.task != "quoted":
+        print("sourcetrace evaluate: --annotator works only with --task quoted", file=sys.stderr)
+        return 2
     if args.task == "attribution":
         result = module.evaluate_path(args.gold, limit=args.limit)
+    elif args.annotator:
+        try:
+            result = module.evaluate_quoted(args.gold, annotator=args.annotator)
+        except (OSError, ValueError) as exc:
+            print(f"sourcetrace evaluate: {exc}", file=sys.stderr)
+            return 2
     else:
         result = getattr(module, score_name)(args.gold)
     if args.format == "json":
