@@ -7,7 +7,7 @@ from sourcetrace import quote_function
 from sourcetrace.train_quote_function import MODEL_PATH, ROOT, TRAIN_FILES, dumps, train
 
 HELDOUT = ROOT / "eval" / "gold" / "quoted_terms_heldout.jsonl"
-HELDOUT_SETS = (HELDOUT, ROOT / "eval" / "gold" / "quoted_terms_heldout2.jsonl")
+HELDOUT_SETS = (HELDOUT, *(ROOT / "eval" / "gold" / f"quoted_terms_heldout{n}.jsonl" for n in (2, 3)))
 
 
 def _records(path: Path) -> list[dict]:
