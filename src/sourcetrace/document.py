@@ -35,12 +35,15 @@ class QuotedSpan:
     `function` says what the marks do: quotation (reported words), name (a title or proper name),
     scare (the author's own word held at a distance) or mention (a word talked about).
     `pieces` lists the per-paragraph runs of a quote that spans several paragraphs.
+    `confidence` is the classifier's probability for `function` (None when no classifier decided:
+    a quote running over several paragraphs is a quotation by construction).
     """
 
     span: Span
     function: str
     pieces: tuple[Span, ...] = ()
     nested: bool = False
+    confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -284,7 +284,8 @@ def _gloss_features(text: str, span: Span, lead_words: list[str], after_words: l
         f.add("language_near")
     if any(w in words("quote_mention_cues") for w in after_words[:12]):
         f.add("mention_cue_after")
-    gap_start = max(text.rfind("\n", 0, span.start) + 1, span.start - 8)
+    window = max(0, span.start - 8)
+    gap_start = max(text.rfind("\n", window, span.start) + 1, window)  # bounded: no scan to the text's start
     if re.search(r"(?:[\"”»]|''|’)\s*(?:\(|[—–]|-{1,2}|,\s*or)\s*$", text[gap_start:span.start]):
         f.add("glosses_previous_pair")
     return f
@@ -323,8 +324,8 @@ def _headline_features(f: set[str], outside: str) -> set[str]:
 
 def _continuation_features(text: str, span: Span) -> set[str]:
     """A pair that follows another pair and a speech verb in the same paragraph continues a quote."""
-    paragraph_start = text.rfind("\n", 0, span.start) + 1
-    gap_start = max(paragraph_start, span.start - _CONTINUATION_WINDOW)
+    window = max(0, span.start - _CONTINUATION_WINDOW)
+    gap_start = max(text.rfind("\n", window, span.start) + 1, window)  # the paragraph's start, if nearer
     marks = list(_QUOTE_MARK.finditer(text, gap_start, span.start))
     if not marks:
         return set()
@@ -358,6 +359,10 @@ def scores(active: list[str], model: dict) -> dict[str, float]:
 
 
 def decide(active: list[str], model: dict) -> str:
+    return decide_with_probability(active, model)[0]
+
+
+def decide_with_probability(active: list[str], model: dict) -> tuple[str, float]:
     """The most probable function, then one rule the data is too thin to learn.
 
     The object of a speech verb is the speaker's phrase, not the author's ("state media
@@ -367,10 +372,12 @@ def decide(active: list[str], model: dict) -> str:
     probs = scores(active, model)
     best = max(FUNCTIONS, key=lambda c: (probs[c], -FUNCTIONS.index(c)))
     if best == "scare" and "speech_verb_det" in active and "scare_cue" not in active:
-        return "quotation"
-    return best
+        best = "quotation"
+    return best, probs[best]
 
 
-def classify(doc: Document, span: Span, sentence: Span | None, model: dict | None = None) -> str:
-    """quotation | name | scare | mention for one top-level pair of quote marks."""
-    return decide(features(doc, span, sentence), model or load_model())
+def classify(doc: Document, span: Span, sentence: Span | None, model: dict | None = None) -> tuple[str, float]:
+    """quotation | name | scare | mention for one top-level pair of quote marks, with the model's
+    probability for it (low when the rule above overrode the model)."""
+    function, probability = decide_with_probability(features(doc, span, sentence), model or load_model())
+    return function, round(probability, 3)

@@ -118,3 +118,18 @@ def test_a_lowercase_quote_right_after_a_cue_is_partial():
     assert [q.kind for q in doc.quotes] == ["partial"]
     doc, _ = found('Obama said, “It gets me mad every time.”')
     assert [q.kind for q in doc.quotes] == ["direct"]
+
+
+def test_each_quote_mark_function_carries_the_classifiers_probability():
+    doc, _ = found("The channel ‘Rybar’ said the operation to ‘liberate’ the town had begun. "
+                   "“We will hold,” the commander said.")
+    terms = {t.span.text: t for t in doc.quoted}
+    assert terms["‘liberate’"].function == "scare"
+    assert all(0.0 <= t.confidence <= 1.0 for t in doc.quoted)
+    # the probability belongs to the function given, so a clear case scores high
+    assert terms["“We will hold,”"].function == "quotation" and terms["“We will hold,”"].confidence > 0.8
+
+
+def test_a_quote_over_several_paragraphs_has_no_classifier_probability():
+    doc, _ = found("“We held the line all night.\n\n“By morning the road was open,” he said.")
+    assert [(t.function, t.confidence) for t in doc.quoted] == [("quotation", None)]

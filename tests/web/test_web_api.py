@@ -309,7 +309,7 @@ def test_a_file_that_is_not_a_store_is_refused_when_the_app_is_made(tmp_path):
 def test_healthz(store_client, client):
     assert store_client.get("/healthz").json()["store"] is True
     body = client.get("/healthz").json()
-    assert body["status"] == "ok" and body["store"] is False and body["schema_version"] == "1.2"
+    assert body["status"] == "ok" and body["store"] is False and body["schema_version"] == "1.3"
 
 
 def test_unknown_path_is_a_json_404(client):

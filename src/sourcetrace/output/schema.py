@@ -13,7 +13,7 @@ from typing import Any
 
 from ..document import Document, Span
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def span_json(span: Span | None) -> dict[str, Any] | None:
@@ -63,7 +63,8 @@ def to_dict(doc: Document) -> dict[str, Any]:
             for s in doc.sources
         ],
         "quoted_terms": [
-            {"start": q.span.start, "end": q.span.end, "text": q.span.text, "function": q.function}
+            {"start": q.span.start, "end": q.span.end, "text": q.span.text, "function": q.function,
+             "confidence": q.confidence}
             for q in doc.quoted
         ],
         "entities": [

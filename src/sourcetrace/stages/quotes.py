@@ -264,9 +264,9 @@ def run(doc: Document) -> Document:
         span = doc.span(pair.opener.pos, pair.closer.end)
         nested = pair.opener.pos < top_end
         sentence = sents.at(span.start)
-        function = "quotation" if len(pair.pieces) > 1 else classify_function(doc, span, sentence)
+        function, confidence = ("quotation", None) if len(pair.pieces) > 1 else classify_function(doc, span, sentence)
         pieces = tuple(doc.span(s, e) for s, e in pair.pieces)
-        quoted.append(QuotedSpan(span, function, pieces, nested))
+        quoted.append(QuotedSpan(span, function, pieces, nested, confidence))
         if nested:
             continue
         top_end = span.end
