@@ -30,7 +30,7 @@ _CONTINUATION_WINDOW = 120  # characters back to look for the pair a quote conti
 _QUOTE_MARK = re.compile(r"[\"“”«»]|''|‘|’(?!\w)")
 
 
-def _content(span: Span) -> str:
+def inner_text(span: Span) -> str:
     """What the quote marks enclose, without the marks and surrounding space."""
     return span.text.strip().strip(_MARK_CHARS).strip()
 
@@ -210,7 +210,7 @@ def features(doc: Document, span: Span, sentence: Span | None) -> list[str]:
     # every quote scan the whole article.
     floor = max(sentence.start if sentence else 0, span.start - _MAX_CONTEXT)
     ceiling = min(sentence.end if sentence and sentence.end > span.end else len(text), span.end + _MAX_CONTEXT)
-    content = _content(span)
+    content = inner_text(span)
     lead = text[floor:span.start]
     lead_words = [w.lower() for w in _WORD.findall(lead)]
     f = {"bias"} | _content_features(content)

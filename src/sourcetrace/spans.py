@@ -58,6 +58,10 @@ class Intervals:
                 yield self.pairs[i]
             i -= 1
 
+    def first_start_from(self, pos: int) -> int | None:
+        i = bisect.bisect_left(self._starts, pos)
+        return self._starts[i] if i < len(self._starts) else None
+
     def any_starting_in(self, start: int, end: int) -> bool:
-        i = bisect.bisect_left(self._starts, start)
-        return i < len(self._starts) and self._starts[i] < end
+        first = self.first_start_from(start)
+        return first is not None and first < end

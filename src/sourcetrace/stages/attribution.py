@@ -82,13 +82,16 @@ class _Frames:
     """Which characters lie inside a quotation (not usable as a frame)."""
 
     def __init__(self, doc: Document, spans=None):
-        self.spans = sorted(
-            (q.span.start, q.span.end) for q in doc.quoted if q.function == "quotation" and not q.nested
-        ) if spans is None else sorted(spans)
-        self._index = Intervals(self.spans)
+        self._index = Intervals(
+            ((q.span.start, q.span.end) for q in doc.quoted if q.function == "quotation" and not q.nested)
+            if spans is None else spans)
 
     def inside(self, tok: Tok) -> bool:
         return self._index.covers(tok.start)
+
+    def next_start(self, pos: int) -> int | None:
+        """Where the first quotation starting at or after `pos` starts."""
+        return self._index.first_start_from(pos)
 
 
 def speaker_span(doc: Document, parsed: Parsed, head: Tok) -> tuple[Span, Span]:
@@ -229,7 +232,7 @@ def _cue_and_speaker(
     tail: Span | None = None,
 ) -> tuple[Tok, Tok] | None:
     after = [t for t in parsed.in_range(quote.span.end, sentence_end) if not frames.inside(t)]
-    next_quote = next((s for s, _ in frames.spans if s >= quote.span.end), None)
+    next_quote = frames.next_start(quote.span.end)
     if next_quote is not None:
         after = [t for t in after if t.start < next_quote]
     # '"...," he said' is the commonest frame in news: a cue right after the quote wins.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..document import Document, Quote, QuotedSpan, Span
 from ..lexicons import verb_forms
-from ..quote_function import classify as classify_function
+from ..quote_function import classify as classify_function, inner_text
 from ..spans import SpanIndex
 
 NAME = "quotes"
@@ -37,6 +37,7 @@ _MARK = re.compile(r"''|``|[\"“”„‟'‘’‚‛«»‹›]")
 _OPEN_CONTEXT = set("([{—–-/ \t\n\r\u00a0\u2009\u200b:;")
 _CLOSE_CONTEXT = set(")]}—–-/.,;:!?…")
 _TERMINAL = set(".,!?…—–:;-")
+_AFTER_A_CLOSER = set(",.;:!?)")
 
 
 @dataclass
@@ -76,7 +77,9 @@ def read_marks(text: str, paras: SpanIndex) -> list[Mark]:
                 continue  # apostrophe inside a word: O'Brien, People’s, don't
             if not prev.isalnum() and prev not in _CLOSE_CONTEXT and nxt.isdigit():
                 continue  # '90s
-            weak = right and prev in "sSzZ"
+            # "soldiers’ families" may be a possessive; "‘Cartel de los Soles’," is not: a possessive
+            # is followed by its noun, never by punctuation
+            weak = right and prev in "sSzZ" and nxt not in _AFTER_A_CLOSER
         if glyph in ("”", "»", "›") and not left:
             can_open, can_close = False, True
         elif glyph in ("„", "‚", "«", "‹", "``"):
@@ -99,11 +102,6 @@ def _closes(opener: Mark, closer: Mark) -> bool:
     if closer.glyph in ("“", "‘"):
         return closer.can_close
     return closer.can_close
-
-
-def _punctuation_follows(text: str, mark: Mark) -> bool:
-    """‘Cartel de los Soles’, — a possessive is followed by its noun, not by punctuation."""
-    return text[mark.end:mark.end + 1] in tuple(",.;:!?)")
 
 
 def _next_same_family(marks: list[Mark], i: int) -> Mark | None:
@@ -192,7 +190,7 @@ def pair_marks(doc: Document, marks: list[Mark]) -> tuple[list[Pair], list[tuple
             if stack and stack[0].reopener is mark:
                 continue
         depth = _can_close_any(stack, mark)
-        if depth is not None and mark.weak_close and not _punctuation_follows(doc.text, mark):
+        if depth is not None and mark.weak_close:
             nxt = _next_same_family(marks, i)
             if nxt is not None and nxt.can_close and not nxt.can_open:
                 continue  # "soldiers’ families,’" — the later mark closes; this is a possessive
@@ -218,12 +216,6 @@ def pair_marks(doc: Document, marks: list[Mark]) -> tuple[list[Pair], list[tuple
 # --- kind of a quotation ------------------------------------------------------------------
 
 _WORD = re.compile(r"[\w][\w'’\-]*")
-_MARK_CHARS = "\"“”„‟'‘’‚‛«»‹›`"
-
-
-def inner_text(span: Span) -> str:
-    """What the quote marks enclose, without the marks and surrounding space."""
-    return span.text.strip().strip(_MARK_CHARS).strip()
 
 
 def quote_kind(doc: Document, span: Span, sentence: Span | None) -> str:
