@@ -1128,10 +1128,12 @@ def find_equipment(doc: Document, gazetteer: Gazetteer | None = None,
 
 
 def _non_overlapping(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Spans that do not overlap, longer first, then earlier; sorted by start."""
+    """Spans that do not overlap, longer first, then earlier, then first listed (a lexicon name
+    before a pattern's guess at the same words); sorted by start."""
     kept: list[tuple[int, int, str]] = []
     starts: list[int] = []
-    for sp in sorted(set(spans), key=lambda x: (-(x[1] - x[0]), x[0])):
+    # dict.fromkeys, not set: equal spans with two labels must be ordered the same in every process
+    for sp in sorted(dict.fromkeys(spans), key=lambda x: (-(x[1] - x[0]), x[0])):
         k = bisect.bisect_left(starts, sp[0])
         if (k > 0 and kept[k - 1][1] > sp[0]) or (k < len(kept) and kept[k][0] < sp[1]):
             continue
