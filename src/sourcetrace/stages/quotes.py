@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..document import Document, Quote, QuotedSpan, Span
 from ..lexicons import verb_forms
-from ..quote_function import classify as classify_function, inner_text
+from ..quote_function import classify_all as classify_functions, inner_text
 from ..spans import SpanIndex
 
 NAME = "quotes"
@@ -252,11 +252,14 @@ def run(doc: Document) -> Document:
     quoted: list[QuotedSpan] = []
     quotes: list[Quote] = []
     top_end = -1
-    for pair in pairs:
-        span = doc.span(pair.opener.pos, pair.closer.end)
+    spans = [doc.span(pair.opener.pos, pair.closer.end) for pair in pairs]
+    # Multi-paragraph quotes are quotations by their form; every other pair is classified, all at once.
+    single = [i for i, pair in enumerate(pairs) if len(pair.pieces) == 1]
+    classified = dict(zip(single, classify_functions(doc, [(spans[i], sents.at(spans[i].start)) for i in single])))
+    for n, (pair, span) in enumerate(zip(pairs, spans)):
         nested = pair.opener.pos < top_end
         sentence = sents.at(span.start)
-        function, confidence = ("quotation", None) if len(pair.pieces) > 1 else classify_function(doc, span, sentence)
+        function, confidence = classified.get(n, ("quotation", None))
         pieces = tuple(doc.span(s, e) for s, e in pair.pieces)
         quoted.append(QuotedSpan(span, function, pieces, nested, confidence))
         if nested:

