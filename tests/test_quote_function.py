@@ -43,3 +43,43 @@ def test_context_is_bounded_in_a_sentence_with_no_end():
     assert len(filler) > quote_function._MAX_CONTEXT
     assert near == far
     assert "attribution_verb_in_sentence" not in far
+
+
+def _pairs(text: str, *quoted: str):
+    doc = run(from_record({"text": text, "id": "t"}), build_pipeline(["segment"]))
+    spans = [doc.span(text.index(q), text.index(q) + len(q)) for q in quoted]
+    return doc, [(s, SpanIndex(doc.sentences).at(s.start)) for s in spans]
+
+
+def test_the_encoder_reads_only_the_pairs_the_feature_model_is_unsure_of(monkeypatch):
+    # A place's nickname: no cue word tells it from a phrase someone said (the feature model says
+    # quotation, unsure); what the words mean in the sentence does.
+    text = ("“We will rebuild every school in this region before the winter comes,” the governor said. "
+            "Locals call the old bus depot ‘the Cage’ these days.")
+    doc, pairs = _pairs(text, "“We will rebuild every school in this region before the winter comes,”", "‘the Cage’")
+    model = quote_function.load_model()
+    sure = [quote_function.decide_with_probability(quote_function.features(doc, s, sent), model)[1]
+            for s, sent in pairs]
+    assert not quote_function.needs_context(sure[0], model) and quote_function.needs_context(sure[1], model)
+    seen = []
+    real = quote_function.context_vectors
+
+    def spy(text, windows, model):
+        seen.extend(text[w.start:w.end] for w in windows)
+        return real(text, windows, model)
+
+    monkeypatch.setattr(quote_function, "context_vectors", spy)
+    functions = [f for f, _ in quote_function.classify_all(doc, pairs)]
+    assert seen == ["Locals call the old bus depot ‘the Cage’ these days."]
+    assert functions == ["quotation", "name"]
+    assert quote_function.decide(quote_function.features(doc, *pairs[1]), model) == "quotation"
+
+
+def test_the_encoder_window_splits_words_from_marks():
+    text = "Analysts call it the ‘grey zone’, a strip no army holds."
+    doc, [(span, sentence)] = _pairs(text, "‘grey zone’")
+    window = quote_function.context_window(span, sentence, len(text))
+    (inner,), marks = window.parts
+    assert text[inner[0]:inner[1]] == "grey zone"
+    assert [text[a:b] for a, b in marks] == ["‘", "’"]
+    assert text[window.start:window.end] == text

@@ -19,7 +19,7 @@ import importlib.util
 import json
 import zipfile
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import BinaryIO, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -56,26 +56,42 @@ def model_zip() -> Path:
     return path
 
 
-def _read_safetensors(raw: bytes) -> dict[str, np.ndarray]:
-    """The float32 tensors of a safetensors file: an 8-byte header length, a JSON header, the data."""
-    size = int.from_bytes(raw[:8], "little")
-    header = json.loads(raw[8:8 + size])
-    base = 8 + size
+def _read_safetensors(stream: BinaryIO, wanted: Callable[[str], bool]) -> dict[str, np.ndarray]:
+    """The float32 tensors a safetensors stream holds (an 8-byte header length, a JSON header, the
+    data) whose names are `wanted`, read one at a time so the whole file is never in memory."""
+    size = int.from_bytes(stream.read(8), "little")
+    header = json.loads(stream.read(size))
+    tensors = sorted(((meta["data_offsets"], name, meta) for name, meta in header.items() if name != "__metadata__"),
+                     key=lambda item: item[0][0])
     out = {}
-    for name, meta in header.items():
-        if name == "__metadata__" or meta["dtype"] != "F32":
-            continue  # position_ids (int64) is a constant of the training code, not a weight
-        a, b = meta["data_offsets"]
-        out[name] = np.frombuffer(raw[base + a:base + b], dtype=np.float32).reshape(meta["shape"])
+    at = 0
+    for (a, b), name, meta in tensors:
+        stream.read(a - at)  # a gap, if the writer left one
+        data = stream.read(b - a)
+        at = b
+        # position_ids (int64) is a constant of the training code, not a weight
+        if meta["dtype"] == "F32" and wanted(name):
+            out[name] = np.frombuffer(data, dtype=np.float32).reshape(meta["shape"])
     return out
 
 
+def _beyond(name: str, depth: int) -> bool:
+    """Whether a weight belongs to a layer at or past `depth` (or to the unused pooler)."""
+    if name.startswith(("pooler.", "bert.pooler.")):
+        return True
+    parts = name.removeprefix("bert.").split(".")
+    return parts[0] == "encoder" and int(parts[2]) >= depth
+
+
 class Encoder:
-    def __init__(self, path: Path):
+    """The first `depth` layers of the encoder (later layers are never read, so never loaded)."""
+
+    def __init__(self, path: Path, depth: int = LAYERS):
         from tokenizers import Tokenizer
 
         with zipfile.ZipFile(path) as zf:
-            weights = _read_safetensors(zf.read("model.safetensors"))
+            with zf.open("model.safetensors") as stream:
+                weights = _read_safetensors(stream, lambda name: not _beyond(name, depth))
             self.tokenizer = Tokenizer.from_str(zf.read("tokenizer.json").decode("utf-8"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -85,7 +101,7 @@ class Encoder:
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
         self.embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.layers = []
-        for i in range(LAYERS):
+        for i in range(depth):
             p = f"encoder.layer.{i}."
             qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T
             qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
@@ -100,6 +116,8 @@ class Encoder:
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray, depth: int = LAYERS) -> list[np.ndarray]:
         """The output of the first `depth` layers for a padded batch: arrays of (batch, tokens, WIDTH)."""
+        if depth > len(self.layers):
+            raise ValueError(f"layer {depth - 1} asked of an encoder loaded with {len(self.layers)} layers")
         n, t = ids.shape
         x = self.word[ids] + self.position[:t] + self.token_type
         x = _layer_norm(x, *self.embed_norm)
@@ -159,7 +177,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + np.tanh(np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x * x * x)))
 
 
-@functools.lru_cache(maxsize=1)
-def load() -> Encoder:
-    """The encoder, loaded once per process."""
-    return Encoder(model_zip())
+@functools.lru_cache(maxsize=None)
+def load(depth: int = LAYERS) -> Encoder:
+    """The encoder's first `depth` layers, loaded once per process."""
+    return Encoder(model_zip(), depth)

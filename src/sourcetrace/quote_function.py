@@ -379,7 +379,8 @@ def context_window(span: Span, sentence: Span | None, text_length: int) -> encod
 
 def context_vectors(text: str, windows: Sequence[encoder.Window], model: dict) -> np.ndarray:
     """The encoder's vectors of the windows' focus, at the layers the context model reads."""
-    return encoder.load().focus_vectors(text, windows, model["context"]["dense"]["layers"])
+    layers = model["context"]["dense"]["layers"]
+    return encoder.load(max(layers) + 1).focus_vectors(text, windows, layers)
 
 
 def scores(active: list[str], model: dict, vector: np.ndarray | None = None) -> dict[str, float]:

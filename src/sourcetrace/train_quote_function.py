@@ -200,13 +200,17 @@ def predict(model: dict[str, Any], ex: dict[str, Any]) -> tuple[str, bool]:
     return decide(ex["features"], context, ex["vector"]), True
 
 
-def cross_validate(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int | None = None) -> tuple[list[str], float]:
+def cross_validate(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int | None = None,
+                   block: int = 1) -> tuple[list[str], float]:
     """Out-of-fold predictions and the share the context model decided; whole records go to one
-    fold (fold = record order mod k, the records sorted by id, or shuffled by the seed `shuffle`)."""
+    fold (fold = record order // block mod k, the records sorted by id, or shuffled by the seed
+    `shuffle`). With block > 1, runs of neighbouring ids stay in one fold: written records come in
+    sets by one annotator on one theme, often the same sentence twice with the words in two
+    functions, and a fold that holds one of a pair while training on the other scores too high."""
     ids = sorted({ex["id"] for ex in exs})
     if shuffle is not None:
         random.Random(shuffle).shuffle(ids)
-    fold_of = {rid: i % folds for i, rid in enumerate(ids)}
+    fold_of = {rid: (i // block) % folds for i, rid in enumerate(ids)}
     predicted = [""] * len(exs)
     encoded = 0
     for f in range(folds):
