@@ -1,8 +1,11 @@
 """Features of a pair of quote marks (sourcetrace.quote_function): the cues the classifier reads."""
 
+import re
+
 import pytest
 
 from sourcetrace import quote_function
+from sourcetrace.stages import quotes as quotes_stage
 from sourcetrace.pipeline import build_pipeline, run
 from sourcetrace.spans import SpanIndex
 from sourcetrace.stages.ingest import from_record
@@ -69,7 +72,9 @@ def test_the_encoder_reads_only_the_pairs_the_feature_model_is_unsure_of(monkeyp
         return real(text, windows, model)
 
     monkeypatch.setattr(quote_function, "context_vectors", spy)
-    functions = [f for f, _ in quote_function.classify_all(doc, pairs)]
+    decided, over_budget = quote_function.classify_all(doc, pairs)
+    functions = [f for f, _ in decided]
+    assert over_budget == 0
     assert seen == ["Locals call the old bus depot ‘the Cage’ these days."]
     assert functions == ["quotation", "name"]
     assert quote_function.decide(quote_function.features(doc, *pairs[1]), model) == "quotation"
@@ -83,3 +88,32 @@ def test_the_encoder_window_splits_words_from_marks():
     assert text[inner[0]:inner[1]] == "grey zone"
     assert [text[a:b] for a, b in marks] == ["‘", "’"]
     assert text[window.start:window.end] == text
+
+
+def test_repeated_windows_are_encoded_once_and_a_budget_bounds_the_rest(monkeypatch):
+    sentence = "Locals call the old bus depot ‘the Cage’ these days. "
+    text = sentence * 5 + "Drivers call the mountain road ‘the Ladder’ and avoid it. "
+    doc = run(from_record({"text": text, "id": "t"}), build_pipeline(["segment"]))
+    sents = SpanIndex(doc.sentences)
+    pairs = [(doc.span(m.start(), m.end()), sents.at(m.start())) for m in re.finditer(r"‘[^’]+’", text)]
+    encoded = []
+    real = quote_function.context_vectors
+    monkeypatch.setattr(quote_function, "context_vectors",
+                        lambda text, windows, model: encoded.append(len(windows)) or real(text, windows, model))
+    decided, over_budget = quote_function.classify_all(doc, pairs)
+    assert encoded == [2] and over_budget == 0
+    assert len(set(decided[1:5])) == 1  # the same sentence after the same sentence, the same answer
+    monkeypatch.setattr(quote_function, "MAX_ENCODED", 1)
+    decided, over_budget = quote_function.classify_all(doc, pairs)
+    assert over_budget == 1
+    feature_only = quote_function.decide_with_probability(quote_function.features(doc, *pairs[5]),
+                                                          quote_function.load_model())
+    assert decided[5] == (feature_only[0], round(feature_only[1], 3))
+
+
+def test_a_document_over_the_budget_says_so(monkeypatch, analyze):
+    monkeypatch.setattr(quotes_stage, "MAX_ENCODED", 0)
+    monkeypatch.setattr(quote_function, "MAX_ENCODED", 0)
+    doc = analyze("Locals call the old bus depot ‘the Cage’ these days.")
+    assert [w.code for w in doc.warnings] == ["quote-function-budget"]
+    assert "1 quote-mark pairs kept the feature model's function" in doc.warnings[0].message

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import BinaryIO, Callable, NamedTuple, Sequence
@@ -180,4 +181,7 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 @functools.lru_cache(maxsize=None)
 def load(depth: int = LAYERS) -> Encoder:
     """The encoder's first `depth` layers, loaded once per process."""
+    # One thread, as for the BLAS (sourcetrace.nlp): `batch --workers N` is the parallelism, and a
+    # tokenizer thread pool in a process that later forks makes the library warn on every child.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return Encoder(model_zip(), depth)

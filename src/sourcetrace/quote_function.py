@@ -38,6 +38,10 @@ _SENTENCE_END = ".!?…"
 _MAX_CONTEXT = 400  # characters either side of the marks (every gold term has the same features as with 1,000)
 _CONTINUATION_WINDOW = 120  # characters back to look for the pair a quote continues
 _ENCODER_CONTEXT = 200  # characters of the sentence either side of the marks that the encoder reads
+# Distinct windows encoded per document, at most: a news article has a few dozen unsure pairs; a
+# pathological text with hundreds of thousands keeps the feature model's answers past this (and
+# says so in a warning) instead of running for an hour.
+MAX_ENCODED = 2000
 # Opening or closing marks; a right single quote counts only when no letter follows (not "it’s").
 _QUOTE_MARK = re.compile(r"[\"“”«»]|''|‘|’(?!\w)")
 
@@ -425,21 +429,39 @@ def needs_context(probability: float, model: dict) -> bool:
 
 
 def classify_all(doc: Document, pairs: Sequence[tuple[Span, Span | None]],
-                 model: dict | None = None) -> list[tuple[str, float]]:
+                 model: dict | None = None) -> tuple[list[tuple[str, float]], int]:
     """quotation | name | scare | mention for top-level pairs of quote marks (each with its
-    sentence), with the deciding model's probability (low when the rule above overrode it). The
-    pairs the first model is unsure of are encoded together, in one batch per document."""
+    sentence), with the deciding model's probability (low when the rule above overrode it), and
+    how many unsure pairs kept the feature model's answer because the document's encoder budget
+    (MAX_ENCODED windows) was spent. The unsure pairs are encoded together, and a window that
+    repeats one already encoded (same words, same place of the marks) is encoded once."""
     model = model or load_model()
     active = [features(doc, span, sentence) for span, sentence in pairs]
     decided = [decide_with_probability(a, model) for a in active]
     unsure = [i for i, (_, p) in enumerate(decided) if needs_context(p, model)]
-    if unsure:
-        windows = [context_window(pairs[i][0], pairs[i][1], len(doc.text)) for i in unsure]
-        for i, vector in zip(unsure, context_vectors(doc.text, windows, model)):
-            decided[i] = decide_with_probability(active[i], model["context"], vector)
-    return [(function, round(p, 3)) for function, p in decided]
+    windows = {i: context_window(pairs[i][0], pairs[i][1], len(doc.text)) for i in unsure}
+    keys = {i: _window_key(doc.text, w) for i, w in windows.items()}
+    distinct = list(dict.fromkeys(keys.values()))[:MAX_ENCODED]
+    first = {}
+    for i in unsure:
+        first.setdefault(keys[i], i)
+    to_encode = [first[k] for k in distinct]
+    vectors = dict(zip(distinct, context_vectors(doc.text, [windows[i] for i in to_encode], model))) if to_encode else {}
+    over_budget = 0
+    for i in unsure:
+        if keys[i] in vectors:
+            decided[i] = decide_with_probability(active[i], model["context"], vectors[keys[i]])
+        else:
+            over_budget += 1
+    return [(function, round(p, 3)) for function, p in decided], over_budget
+
+
+def _window_key(text: str, window: encoder.Window) -> tuple:
+    """What the encoder's answer for a window depends on: its words and where its parts lie in them."""
+    return (text[window.start:window.end],
+            tuple(tuple((a - window.start, b - window.start) for a, b in part) for part in window.parts))
 
 
 def classify(doc: Document, span: Span, sentence: Span | None, model: dict | None = None) -> tuple[str, float]:
     """classify_all for one pair."""
-    return classify_all(doc, [(span, sentence)], model)[0]
+    return classify_all(doc, [(span, sentence)], model)[0][0]

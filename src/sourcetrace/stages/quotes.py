@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..document import Document, Quote, QuotedSpan, Span
 from ..lexicons import verb_forms
-from ..quote_function import classify_all as classify_functions, inner_text
+from ..quote_function import MAX_ENCODED, classify_all as classify_functions, inner_text
 from ..spans import SpanIndex
 
 NAME = "quotes"
@@ -255,7 +255,12 @@ def run(doc: Document) -> Document:
     spans = [doc.span(pair.opener.pos, pair.closer.end) for pair in pairs]
     # Multi-paragraph quotes are quotations by their form; every other pair is classified, all at once.
     single = [i for i, pair in enumerate(pairs) if len(pair.pieces) == 1]
-    classified = dict(zip(single, classify_functions(doc, [(spans[i], sents.at(spans[i].start)) for i in single])))
+    functions, over_budget = classify_functions(doc, [(spans[i], sents.at(spans[i].start)) for i in single])
+    classified = dict(zip(single, functions))
+    if over_budget:
+        doc = doc.warn(NAME, "quote-function-budget",
+                       f"{over_budget} quote-mark pairs kept the feature model's function: the encoder "
+                       f"read {MAX_ENCODED} distinct sentences in this document, its limit")
     for n, (pair, span) in enumerate(zip(pairs, spans)):
         nested = pair.opener.pos < top_end
         sentence = sents.at(span.start)
