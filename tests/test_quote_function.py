@@ -67,9 +67,9 @@ def test_the_encoder_reads_only_the_pairs_the_feature_model_is_unsure_of(monkeyp
     seen = []
     real = quote_function.context_vectors
 
-    def spy(text, windows, model):
+    def spy(text, windows, layers):
         seen.extend(text[w.start:w.end] for w in windows)
-        return real(text, windows, model)
+        return real(text, windows, layers)
 
     monkeypatch.setattr(quote_function, "context_vectors", spy)
     decided, over_budget = quote_function.classify_all(doc, pairs)
@@ -99,7 +99,7 @@ def test_repeated_windows_are_encoded_once_and_a_budget_bounds_the_rest(monkeypa
     encoded = []
     real = quote_function.context_vectors
     monkeypatch.setattr(quote_function, "context_vectors",
-                        lambda text, windows, model: encoded.append(len(windows)) or real(text, windows, model))
+                        lambda text, windows, layers: encoded.append(len(windows)) or real(text, windows, layers))
     decided, over_budget = quote_function.classify_all(doc, pairs)
     assert encoded == [2] and over_budget == 0
     assert len(set(decided[1:5])) == 1  # the same sentence after the same sentence, the same answer

@@ -381,9 +381,8 @@ def context_window(span: Span, sentence: Span | None, text_length: int) -> encod
     return encoder.Window(start, end, ((inner,), ((span.start, inner[0]), (inner[1], span.end))))
 
 
-def context_vectors(text: str, windows: Sequence[encoder.Window], model: dict) -> np.ndarray:
-    """The encoder's vectors of the windows' focus, at the layers the context model reads."""
-    layers = model["context"]["dense"]["layers"]
+def context_vectors(text: str, windows: Sequence[encoder.Window], layers: Sequence[int]) -> np.ndarray:
+    """The encoder's vectors of the windows' parts, at `layers` (those the context model reads)."""
     return encoder.load(max(layers) + 1).focus_vectors(text, windows, layers)
 
 
@@ -446,7 +445,8 @@ def classify_all(doc: Document, pairs: Sequence[tuple[Span, Span | None]],
     for i in unsure:
         first.setdefault(keys[i], i)
     to_encode = [first[k] for k in distinct]
-    vectors = dict(zip(distinct, context_vectors(doc.text, [windows[i] for i in to_encode], model))) if to_encode else {}
+    layers = model["context"]["dense"]["layers"]
+    vectors = dict(zip(distinct, context_vectors(doc.text, [windows[i] for i in to_encode], layers))) if to_encode else {}
     over_budget = 0
     for i in unsure:
         if keys[i] in vectors:

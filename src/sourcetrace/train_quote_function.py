@@ -76,14 +76,13 @@ def examples(paths: Iterable[Path], with_vectors: bool = True) -> list[dict[str,
 
     stages = build_pipeline(["segment"])
     out = []
-    context = {"context": {"dense": {"layers": CONTEXT_LAYERS}}}
     for path in paths:
         for record in training_records(path):
             doc = run(from_record({"text": record["text"], "id": record["id"]}), stages)
             sents = SpanIndex(doc.sentences)
             spans = [doc.span(term["start"], term["end"]) for term in record["terms"]]
             pairs = [(span, sents.at(span.start)) for span in spans]
-            vectors = (context_vectors(doc.text, [context_window(sp, se, len(doc.text)) for sp, se in pairs], context)
+            vectors = (context_vectors(doc.text, [context_window(sp, se, len(doc.text)) for sp, se in pairs], CONTEXT_LAYERS)
                        if with_vectors else [None] * len(pairs))
             for term, (span, sentence), vector in zip(record["terms"], pairs, vectors):
                 out.append({"id": record["id"], "source": path.name, "label": term["function"],
@@ -189,15 +188,20 @@ def fit_cascade(exs: list[dict[str, Any]]) -> dict[str, Any]:
     return model
 
 
+def with_arrays(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with its dense parts as numpy arrays, as `quote_function.load_model` gives it."""
+    dense = model["context"]["dense"]
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in dense.items() if k != "layers"}
+    return {**model, "context": {**model["context"], "dense": {**dense, **arrays}}}
+
+
 def predict(model: dict[str, Any], ex: dict[str, Any]) -> tuple[str, bool]:
-    """The cascade's function for one example, and whether the context model decided."""
+    """The cascade's function for one example (the model `with_arrays`), and whether the context
+    model decided."""
     function, probability = decide_with_probability(ex["features"], model)
     if not needs_context(probability, model):
         return function, False
-    context = dict(model["context"], dense={**model["context"]["dense"],
-                                            **{k: np.asarray(v) for k, v in model["context"]["dense"].items()
-                                               if k != "layers"}})
-    return decide(ex["features"], context, ex["vector"]), True
+    return decide(ex["features"], model["context"], ex["vector"]), True
 
 
 def cross_validate(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int | None = None,
@@ -214,7 +218,7 @@ def cross_validate(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int |
     predicted = [""] * len(exs)
     encoded = 0
     for f in range(folds):
-        model = fit_cascade([ex for ex in exs if fold_of[ex["id"]] != f])
+        model = with_arrays(fit_cascade([ex for ex in exs if fold_of[ex["id"]] != f]))
         for i, ex in enumerate(exs):
             if fold_of[ex["id"]] == f:
                 predicted[i], used = predict(model, ex)
