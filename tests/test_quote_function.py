@@ -5,7 +5,6 @@ import re
 import pytest
 
 from sourcetrace import quote_function
-from sourcetrace.stages import quotes as quotes_stage
 from sourcetrace.pipeline import build_pipeline, run
 from sourcetrace.spans import SpanIndex
 from sourcetrace.stages.ingest import from_record
@@ -112,7 +111,6 @@ def test_repeated_windows_are_encoded_once_and_a_budget_bounds_the_rest(monkeypa
 
 
 def test_a_document_over_the_budget_says_so(monkeypatch, analyze):
-    monkeypatch.setattr(quotes_stage, "MAX_ENCODED", 0)
     monkeypatch.setattr(quote_function, "MAX_ENCODED", 0)
     doc = analyze("Locals call the old bus depot ‘the Cage’ these days.")
     assert [w.code for w in doc.warnings] == ["quote-function-budget"]

@@ -76,6 +76,21 @@ def _read_safetensors(stream: BinaryIO, wanted: Callable[[str], bool]) -> dict[s
     return out
 
 
+class _Layer(NamedTuple):
+    """One encoder layer's weights, matrices transposed for `x @ matrix`; qkv holds the query, key
+    and value projections side by side, so one product gives all three."""
+    qkv: np.ndarray
+    qkv_bias: np.ndarray
+    out: np.ndarray
+    out_bias: np.ndarray
+    norm1: tuple[np.ndarray, np.ndarray]
+    up: np.ndarray
+    up_bias: np.ndarray
+    down: np.ndarray
+    down_bias: np.ndarray
+    norm2: tuple[np.ndarray, np.ndarray]
+
+
 def _beyond(name: str, depth: int) -> bool:
     """Whether a weight belongs to a layer at or past `depth` (or to the unused pooler)."""
     if name.startswith(("pooler.", "bert.pooler.")):
@@ -104,15 +119,18 @@ class Encoder:
         self.layers = []
         for i in range(depth):
             p = f"encoder.layer.{i}."
-            qkv = np.concatenate([w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T
-            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self.layers.append((
-                np.ascontiguousarray(qkv), qkv_b,
-                np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"],
-                (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"],
-                np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"],
-                (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
+            self.layers.append(_Layer(
+                qkv=np.ascontiguousarray(np.concatenate(
+                    [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]).T),
+                qkv_bias=np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]),
+                out=np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
+                out_bias=w[p + "attention.output.dense.bias"],
+                norm1=(w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
+                up=np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+                up_bias=w[p + "intermediate.dense.bias"],
+                down=np.ascontiguousarray(w[p + "output.dense.weight"].T),
+                down_bias=w[p + "output.dense.bias"],
+                norm2=(w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
             ))
 
     def hidden_states(self, ids: np.ndarray, mask: np.ndarray, depth: int = LAYERS) -> list[np.ndarray]:
@@ -126,16 +144,16 @@ class Encoder:
         key_bias = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
         d = WIDTH // HEADS
         out = []
-        for qkv, qkv_b, o_w, o_b, norm1, up_w, up_b, down_w, down_b, norm2 in self.layers[:depth]:
-            q, k, v = np.split(x @ qkv + qkv_b, 3, axis=-1)
+        for layer in self.layers[:depth]:
+            q, k, v = np.split(x @ layer.qkv + layer.qkv_bias, 3, axis=-1)
             q, k, v = (m.reshape(n, t, HEADS, d).transpose(0, 2, 1, 3) for m in (q, k, v))
             scores = q @ k.transpose(0, 1, 3, 2) / np.float32(np.sqrt(d)) + key_bias
             scores -= scores.max(-1, keepdims=True)
             attn = np.exp(scores)
             attn /= attn.sum(-1, keepdims=True)
             context = (attn @ v).transpose(0, 2, 1, 3).reshape(n, t, WIDTH)
-            x = _layer_norm(context @ o_w + o_b + x, *norm1)
-            x = _layer_norm(_gelu(x @ up_w + up_b) @ down_w + down_b + x, *norm2)
+            x = _layer_norm(context @ layer.out + layer.out_bias + x, *layer.norm1)
+            x = _layer_norm(_gelu(x @ layer.up + layer.up_bias) @ layer.down + layer.down_bias + x, *layer.norm2)
             out.append(x)
         return out
 

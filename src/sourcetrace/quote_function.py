@@ -359,11 +359,15 @@ def load_model() -> dict:
     """The shipped weights: {"classes", "weights": {feature: [one per class]}, "context_threshold",
     "context": {"weights", "dense": {"layers", "mean", "scale", "weights"}}}, the dense arrays as numpy."""
     path = resources.files(__package__).joinpath("models", MODEL_FILE)
-    model = json.loads(path.read_text(encoding="utf-8"))
+    return with_arrays(json.loads(path.read_text(encoding="utf-8")))
+
+
+def with_arrays(model: dict) -> dict:
+    """The model with the context model's dense parts (mean, scale, weights) as numpy arrays, as
+    `scores` reads them; the model as stored or trained holds lists."""
     dense = model["context"]["dense"]
-    for key in ("mean", "scale", "weights"):
-        dense[key] = np.asarray(dense[key], dtype=np.float64)
-    return model
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in dense.items() if k != "layers"}
+    return {**model, "context": {**model["context"], "dense": {**dense, **arrays}}}
 
 
 def context_window(span: Span, sentence: Span | None, text_length: int) -> encoder.Window:
@@ -397,7 +401,7 @@ def scores(active: list[str], model: dict, vector: np.ndarray | None = None) -> 
     if vector is not None:
         dense = model["dense"]
         standard = (np.asarray(vector, dtype=np.float64) - dense["mean"]) / dense["scale"]
-        logits = [a + float(b) for a, b in zip(logits, standard @ np.asarray(dense["weights"]))]
+        logits = [a + float(b) for a, b in zip(logits, standard @ dense["weights"])]
     top = max(logits)
     exp = [math.exp(v - top) for v in logits]
     total = sum(exp)
@@ -437,31 +441,23 @@ def classify_all(doc: Document, pairs: Sequence[tuple[Span, Span | None]],
     model = model or load_model()
     active = [features(doc, span, sentence) for span, sentence in pairs]
     decided = [decide_with_probability(a, model) for a in active]
-    unsure = [i for i, (_, p) in enumerate(decided) if needs_context(p, model)]
-    windows = {i: context_window(pairs[i][0], pairs[i][1], len(doc.text)) for i in unsure}
-    keys = {i: _window_key(doc.text, w) for i, w in windows.items()}
-    distinct = list(dict.fromkeys(keys.values()))[:MAX_ENCODED]
-    first = {}
-    for i in unsure:
-        first.setdefault(keys[i], i)
-    to_encode = [first[k] for k in distinct]
-    layers = model["context"]["dense"]["layers"]
-    vectors = dict(zip(distinct, context_vectors(doc.text, [windows[i] for i in to_encode], layers))) if to_encode else {}
-    over_budget = 0
-    for i in unsure:
-        if keys[i] in vectors:
-            decided[i] = decide_with_probability(active[i], model["context"], vectors[keys[i]])
-        else:
-            over_budget += 1
-    return [(function, round(p, 3)) for function, p in decided], over_budget
+    # window key -> (its window, the unsure pairs that share it), in the order first met
+    shared: dict[tuple, tuple[encoder.Window, list[int]]] = {}
+    for i, (_, probability) in enumerate(decided):
+        if needs_context(probability, model):
+            window = context_window(pairs[i][0], pairs[i][1], len(doc.text))
+            shared.setdefault(_window_key(doc.text, window), (window, []))[1].append(i)
+    groups = list(shared.values())
+    encoded, over_budget = groups[:MAX_ENCODED], groups[MAX_ENCODED:]
+    if encoded:
+        vectors = context_vectors(doc.text, [window for window, _ in encoded], model["context"]["dense"]["layers"])
+        for (_, members), vector in zip(encoded, vectors):
+            for i in members:
+                decided[i] = decide_with_probability(active[i], model["context"], vector)
+    return [(function, round(p, 3)) for function, p in decided], sum(len(m) for _, m in over_budget)
 
 
 def _window_key(text: str, window: encoder.Window) -> tuple:
     """What the encoder's answer for a window depends on: its words and where its parts lie in them."""
     return (text[window.start:window.end],
             tuple(tuple((a - window.start, b - window.start) for a, b in part) for part in window.parts))
-
-
-def classify(doc: Document, span: Span, sentence: Span | None, model: dict | None = None) -> tuple[str, float]:
-    """classify_all for one pair."""
-    return classify_all(doc, [(span, sentence)], model)[0][0]

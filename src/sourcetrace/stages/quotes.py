@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..document import Document, Quote, QuotedSpan, Span
 from ..lexicons import verb_forms
-from ..quote_function import MAX_ENCODED, classify_all as classify_functions, inner_text
+from ..quote_function import classify_all as classify_functions, inner_text
 from ..spans import SpanIndex
 
 NAME = "quotes"
@@ -253,18 +253,18 @@ def run(doc: Document) -> Document:
     quotes: list[Quote] = []
     top_end = -1
     spans = [doc.span(pair.opener.pos, pair.closer.end) for pair in pairs]
+    sentences = [sents.at(span.start) for span in spans]
     # Multi-paragraph quotes are quotations by their form; every other pair is classified, all at once.
     single = [i for i, pair in enumerate(pairs) if len(pair.pieces) == 1]
-    functions, over_budget = classify_functions(doc, [(spans[i], sents.at(spans[i].start)) for i in single])
+    functions, over_budget = classify_functions(doc, [(spans[i], sentences[i]) for i in single])
     classified = dict(zip(single, functions))
     if over_budget:
         doc = doc.warn(NAME, "quote-function-budget",
                        f"{over_budget} quote-mark pairs kept the feature model's function: the encoder "
-                       f"read {MAX_ENCODED} distinct sentences in this document, its limit")
-    for n, (pair, span) in enumerate(zip(pairs, spans)):
+                       "had read as many distinct sentences in this document as it may")
+    function_of = [classified.get(n, ("quotation", None)) for n in range(len(pairs))]
+    for pair, span, sentence, (function, confidence) in zip(pairs, spans, sentences, function_of):
         nested = pair.opener.pos < top_end
-        sentence = sents.at(span.start)
-        function, confidence = classified.get(n, ("quotation", None))
         pieces = tuple(doc.span(s, e) for s, e in pair.pieces)
         quoted.append(QuotedSpan(span, function, pieces, nested, confidence))
         if nested:
