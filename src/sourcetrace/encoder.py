@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import zipfile
+from importlib import resources
 from pathlib import Path
 from typing import BinaryIO, Callable, NamedTuple, Sequence
 
@@ -99,10 +100,29 @@ def _beyond(name: str, depth: int) -> bool:
     return parts[0] == "encoder" and int(parts[2]) >= depth
 
 
-class Encoder:
-    """The first `depth` layers of the encoder (later layers are never read, so never loaded)."""
+def adapted(weights: dict[str, np.ndarray], adapter: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The weights with a fine-tuning adapter applied: for a weight NAME, the adapter's NAME.lora_A
+    (rank x in) and NAME.lora_B (out x rank, scale included) add their product, a low-rank update;
+    an adapter entry named as the weight itself replaces it (a retrained layer norm)."""
+    out = dict(weights)
+    for key, value in adapter.items():
+        name, _, kind = key.rpartition(".")
+        if kind == "lora_A":
+            if name not in weights:
+                raise ValueError(f"adapter entry {key}: no weight {name} in the encoder")
+            out[name] = weights[name] + adapter[name + ".lora_B"] @ value
+        elif kind != "lora_B":
+            if key not in weights or weights[key].shape != value.shape:
+                raise ValueError(f"adapter entry {key}: no weight of that name and shape in the encoder")
+            out[key] = value
+    return out
 
-    def __init__(self, path: Path, depth: int = LAYERS):
+
+class Encoder:
+    """The first `depth` layers of the encoder (later layers are never read, so never loaded),
+    with a fine-tuning adapter (`adapted`) applied when one is given."""
+
+    def __init__(self, path: Path, depth: int = LAYERS, adapter: dict[str, np.ndarray] | None = None):
         from tokenizers import Tokenizer
 
         with zipfile.ZipFile(path) as zf:
@@ -112,6 +132,10 @@ class Encoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         w = {k.removeprefix("bert."): v for k, v in weights.items()}
+        if adapter:
+            # entries for layers past `depth` are left out with those layers
+            w = adapted(w, {k.removeprefix("bert."): np.asarray(v, dtype=np.float32) for k, v in adapter.items()
+                            if not _beyond(k.removeprefix("bert."), depth)})
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
@@ -197,9 +221,15 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def load(depth: int = LAYERS) -> Encoder:
-    """The encoder's first `depth` layers, loaded once per process."""
+def load(depth: int = LAYERS, adapter: str | None = None) -> Encoder:
+    """The encoder's first `depth` layers, with the adapter of that file name in the package's
+    models/ folder (an .npz, see `adapted`) applied; each combination loaded once per process."""
     # One thread, as for the BLAS (sourcetrace.nlp): `batch --workers N` is the parallelism, and a
     # tokenizer thread pool in a process that later forks makes the library warn on every child.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    return Encoder(model_zip(), depth)
+    if adapter is None:
+        return Encoder(model_zip(), depth)
+    with resources.files(__package__).joinpath("models", adapter).open("rb") as fh:
+        with np.load(fh) as npz:
+            weights = {name: npz[name] for name in npz.files}
+    return Encoder(model_zip(), depth, weights)

@@ -1,20 +1,19 @@
-"""Train the quote-function classifier and write src/sourcetrace/models/quote_function.json.
+"""Train the quote-function feature model and write src/sourcetrace/models/quote_function.json.
 
     python -m sourcetrace.train_quote_function            # train, print k-fold CV, write weights
     python -m sourcetrace.train_quote_function --check    # exit 1 if the shipped weights differ
 
 Training data: the TRAIN_FILES in eval/gold/, less every record from an article that the blind
-set (BLIND_FILE, kept for an honest score) draws on. The first two held-out sets were scored and so
+set (BLIND_FILE, kept for an honest score) draws on. The earlier held-out sets were scored and so
 spent; they are training data now, but a sentence of theirs from the same PolNeAR article as a
 blind sentence would leak the article's quotes into training. Each gold term is one example,
-classified on its gold span, with features from `sourcetrace.quote_function.features` and, for the
-context model, the encoder's vectors of the quoted words (`quote_function.context_vectors`).
+classified on its gold span, with features from `sourcetrace.quote_function.features`.
 
-Both models are multinomial logistic regressions with L2, class-balanced, fitted by full-batch
-gradient descent from zero for a fixed number of steps. The first model's weights are sums in a
-fixed order and come out the same on every machine; the context model's depend on the encoder's
-float32 products, which a different BLAS kernel rounds differently, so they agree across machines
-to within a rounding step (the reproduction test allows for that).
+The feature model is a multinomial logistic regression with L2, class-balanced, fitted by
+full-batch gradient descent from zero for a fixed number of steps; its weights are sums in a fixed
+order and come out the same on every machine. The cascade's second model, which reads the
+fine-tuned encoder, is trained by `sourcetrace.finetune_quote_function` (it needs torch), which
+also cross-validates the whole cascade; the CV here is the feature model's alone.
 """
 
 from __future__ import annotations
@@ -28,15 +27,14 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .quote_function import (FUNCTIONS, MODEL_FILE, context_vectors, context_window, decide,
-                             decide_with_probability, features, needs_context, with_arrays)
+from .quote_function import FUNCTIONS, MODEL_FILE, context_window, decide, features
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_FILES = ("eval/gold/quoted_terms.jsonl", "eval/gold/quoted_terms_train.jsonl",
                "eval/gold/quoted_terms_train2.jsonl", "eval/gold/quoted_terms_heldout.jsonl",
                "eval/gold/quoted_terms_heldout2.jsonl", "eval/gold/quoted_terms_train3.jsonl",
-               "eval/gold/quoted_terms_train4.jsonl")
-BLIND_FILE = "eval/gold/quoted_terms_heldout3.jsonl"
+               "eval/gold/quoted_terms_train4.jsonl", "eval/gold/quoted_terms_heldout3.jsonl")
+BLIND_FILE = "eval/gold/quoted_terms_heldout4.jsonl"
 MODEL_PATH = Path(__file__).resolve().parent / "models" / MODEL_FILE
 
 L2 = 0.0003
@@ -46,14 +44,6 @@ RATE = 0.5
 MIN_COUNT = 1
 FOLDS = 5
 DECIMALS = 4
-# The context model: the encoder layers read (0-based: 3 is the fourth of six; in CV it did better
-# than the others, and the layers after it need not run), the L2 on their standardised vectors and
-# the steps, and the first model's probability under which the context model decides. All chosen
-# by 5-fold CV on the training gold (docs/evaluation.md).
-CONTEXT_LAYERS = [3]
-CONTEXT_L2 = 0.03
-CONTEXT_STEPS = 600
-CONTEXT_THRESHOLD = 0.9
 
 
 def training_records(path: Path, root: Path = ROOT) -> list[dict[str, Any]]:
@@ -69,7 +59,8 @@ def _records(path: Path) -> list[dict[str, Any]]:
 
 def examples(paths: Iterable[Path]) -> list[dict[str, Any]]:
     """One example per gold term of the training records: record id, gold function, active
-    feature names and the encoder vector of the quoted words and marks."""
+    feature names, and what the encoder reads for it (`window`: the text of its context window;
+    `parts`: the quoted words' and the marks' character ranges in that text)."""
     from .pipeline import build_pipeline, run
     from .spans import SpanIndex
     from .stages.ingest import from_record
@@ -82,11 +73,12 @@ def examples(paths: Iterable[Path]) -> list[dict[str, Any]]:
             sents = SpanIndex(doc.sentences)
             spans = [doc.span(term["start"], term["end"]) for term in record["terms"]]
             pairs = [(span, sents.at(span.start)) for span in spans]
-            windows = [context_window(span, sentence, len(doc.text)) for span, sentence in pairs]
-            vectors = context_vectors(doc.text, windows, CONTEXT_LAYERS)
-            for term, (span, sentence), vector in zip(record["terms"], pairs, vectors):
+            for term, (span, sentence) in zip(record["terms"], pairs):
+                window = context_window(span, sentence, len(doc.text))
                 out.append({"id": record["id"], "source": path.name, "label": term["function"],
-                            "features": features(doc, span, sentence), "vector": vector})
+                            "features": features(doc, span, sentence),
+                            "window": doc.text[window.start:window.end],
+                            "parts": [[(a - window.start, b - window.start) for a, b in part] for part in window.parts]})
     return out
 
 
@@ -121,9 +113,8 @@ class _Binary:
         return out
 
 
-def fit(exs: list[dict[str, Any]], with_vectors: bool = False) -> dict[str, Any]:
-    """Weights for the examples: {"classes", "weights": {feature: [per class]}, ...}; with_vectors,
-    also {"dense": {"layers", "mean", "scale", "weights": [per dimension [per class]]}}."""
+def fit(exs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Weights for the examples: {"classes", "weights": {feature: [per class]}, "trained_on", "settings"}."""
     counts: dict[str, int] = {}
     for ex in exs:
         for name in ex["features"]:
@@ -134,42 +125,29 @@ def fit(exs: list[dict[str, Any]], with_vectors: bool = False) -> dict[str, Any]
     k = len(FUNCTIONS)
     onehot = np.eye(k)[y]
     per_class = np.bincount(y, minlength=k).astype(float)
-    # Class-balanced: each class weighs the same in the loss, which is what macro-F1 rewards.
-    sample_w = ((len(y) / (k * np.maximum(per_class, 1.0))) ** BALANCE)[y] / len(y)
+    sample_w = class_weights(per_class)[y] / len(y)
     penalty = np.ones((len(vocab), 1))
     penalty[vocab.index("bias")] = 0.0
     w = np.zeros((len(vocab), k))
     velocity = np.zeros_like(w)
-    if with_vectors:
-        raw = np.array([ex["vector"] for ex in exs], dtype=np.float64)
-        mean, scale = raw.mean(axis=0), raw.std(axis=0) + 1e-6
-        dense = (raw - mean) / scale
-        wd = np.zeros((dense.shape[1], k))
-        velocity_d = np.zeros_like(wd)
-    for _ in range(CONTEXT_STEPS if with_vectors else STEPS):
+    for _ in range(STEPS):
         logits = x.dot(w)
-        if with_vectors:
-            logits += dense @ wd
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         p /= p.sum(axis=1, keepdims=True)
-        residual = (p - onehot) * sample_w[:, None]
-        grad = x.t_dot(residual) + L2 * penalty * w
+        grad = x.t_dot((p - onehot) * sample_w[:, None]) + L2 * penalty * w
         velocity = 0.9 * velocity - RATE * grad
         w += velocity
-        if with_vectors:
-            velocity_d = 0.9 * velocity_d - RATE * (dense.T @ residual + CONTEXT_L2 * wd)
-            wd += velocity_d
-    model = {"classes": list(FUNCTIONS), "weights": _rounded_rows(vocab, w)}
-    if with_vectors:
-        model["dense"] = {"layers": CONTEXT_LAYERS, "mean": _rounded(mean, 6), "scale": _rounded(scale, 6),
-                          "weights": [_rounded(row, DECIMALS) for row in wd]}
-    model["trained_on"] = {"files": list(TRAIN_FILES), "examples": len(exs),
-                           "per_class": {c: int(per_class[i]) for i, c in enumerate(FUNCTIONS)}}
-    model["settings"] = {"l2": L2, "balance": BALANCE, "steps": STEPS, "rate": RATE, "min_count": MIN_COUNT}
-    if with_vectors:
-        model["settings"].update(context_l2=CONTEXT_L2, steps=CONTEXT_STEPS)
-    return model
+    return {"classes": list(FUNCTIONS), "weights": _rounded_rows(vocab, w),
+            "trained_on": {"files": list(TRAIN_FILES), "examples": len(exs),
+                           "per_class": {c: int(per_class[i]) for i, c in enumerate(FUNCTIONS)}},
+            "settings": {"l2": L2, "balance": BALANCE, "steps": STEPS, "rate": RATE, "min_count": MIN_COUNT}}
+
+
+def class_weights(per_class: np.ndarray) -> np.ndarray:
+    """Each class's weight in the loss: the inverse of its frequency to the power BALANCE
+    (each class weighing the same, at BALANCE 1, is what macro-F1 rewards)."""
+    return (per_class.sum() / (len(per_class) * np.maximum(per_class, 1.0))) ** BALANCE
 
 
 def _rounded(values: Iterable[float], decimals: int) -> list[float]:
@@ -180,43 +158,30 @@ def _rounded_rows(vocab: list[str], w: np.ndarray) -> dict[str, list[float]]:
     return {name: _rounded(w[i], DECIMALS) for i, name in enumerate(vocab)}
 
 
-def fit_cascade(exs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The first model, with the context model and the threshold between them."""
-    model = fit(exs)
-    model["context"] = fit(exs, with_vectors=True)
-    model["context_threshold"] = CONTEXT_THRESHOLD
-    return model
-
-
-def predict(model: dict[str, Any], ex: dict[str, Any]) -> tuple[str, bool]:
-    """The cascade's function for one example (the model `with_arrays`), and whether the context
-    model decided."""
-    function, probability = decide_with_probability(ex["features"], model)
-    if not needs_context(probability, model):
-        return function, False
-    return decide(ex["features"], model["context"], ex["vector"]), True
-
-
-def cross_validate(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int | None = None,
-                   block: int = 1) -> tuple[list[str], float]:
-    """Out-of-fold predictions and the share the context model decided; whole records go to one
-    fold (fold = record order // block mod k, the records sorted by id, or shuffled by the seed
-    `shuffle`). With block > 1, runs of neighbouring ids stay in one fold: written records come in
-    sets by one annotator on one theme, often the same sentence twice with the words in two
-    functions, and a fold that holds one of a pair while training on the other scores too high."""
+def folds_of(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int | None = None,
+             block: int = 1) -> dict[str, int]:
+    """Record id -> CV fold; whole records go to one fold (fold = record order // block mod k, the
+    records sorted by id, or shuffled by the seed `shuffle`). With block > 1, runs of neighbouring
+    ids stay in one fold: written records come in sets by one annotator on one theme, often the
+    same sentence twice with the words in two functions, and a fold that holds one of a pair while
+    training on the other scores too high."""
     ids = sorted({ex["id"] for ex in exs})
     if shuffle is not None:
         random.Random(shuffle).shuffle(ids)
-    fold_of = {rid: (i // block) % folds for i, rid in enumerate(ids)}
+    return {rid: (i // block) % folds for i, rid in enumerate(ids)}
+
+
+def cross_validate(exs: list[dict[str, Any]], folds: int = FOLDS, shuffle: int | None = None,
+                   block: int = 1) -> list[str]:
+    """The feature model's out-of-fold predictions (folds as `folds_of` deals them)."""
+    fold_of = folds_of(exs, folds, shuffle, block)
     predicted = [""] * len(exs)
-    encoded = 0
     for f in range(folds):
-        model = with_arrays(fit_cascade([ex for ex in exs if fold_of[ex["id"]] != f]))
+        model = fit([ex for ex in exs if fold_of[ex["id"]] != f])
         for i, ex in enumerate(exs):
             if fold_of[ex["id"]] == f:
-                predicted[i], used = predict(model, ex)
-                encoded += used
-    return predicted, encoded / len(exs)
+                predicted[i] = decide(ex["features"], model)
+    return predicted
 
 
 def report(gold: list[str], predicted: list[str]) -> dict[str, Any]:
@@ -244,26 +209,7 @@ def _render(title: str, result: dict[str, Any]) -> str:
 
 def train(root: Path = ROOT) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     exs = examples(root / f for f in TRAIN_FILES)
-    return fit_cascade(exs), exs
-
-
-def same_weights(a: dict[str, Any], b: dict[str, Any], tolerance: float = 2e-3) -> bool:
-    """Whether two trained models agree: the context model's numbers to within `tolerance` (see the
-    module docstring), everything else (the first model's weights included) exactly."""
-    (rest_a, numbers_a), (rest_b, numbers_b) = _context_numbers(a), _context_numbers(b)
-    return rest_a == rest_b and float(np.abs(numbers_a - numbers_b).max()) <= tolerance
-
-
-def _context_numbers(model: dict[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
-    """The model with the context model's weights set apart, and those weights as one flat array
-    (sparse weights by feature name, then mean, scale and dense weights)."""
-    context = model["context"]
-    dense = context["dense"]
-    numbers = np.array([x for name in sorted(context["weights"]) for x in context["weights"][name]]
-                       + list(dense["mean"]) + list(dense["scale"]) + [x for row in dense["weights"] for x in row])
-    rest = {**model, "context": {**context, "weights": sorted(context["weights"]),
-                                 "dense": {"layers": dense["layers"], "shape": [len(dense["mean"]), len(dense["weights"])]}}}
-    return rest, numbers
+    return fit(exs), exs
 
 
 def dumps(model: dict[str, Any]) -> str:
@@ -284,24 +230,24 @@ def main(argv: list[str] | None = None) -> int:
     model, exs = train()
     if args.repeats:
         gold = [ex["label"] for ex in exs]
-        runs = [report(gold, cross_validate(exs, shuffle=seed)[0]) for seed in range(1, args.repeats + 1)]
+        runs = [report(gold, cross_validate(exs, shuffle=seed)) for seed in range(1, args.repeats + 1)]
         mean = {c: sum(r["per_class"][c]["f1"] for r in runs) / len(runs) for c in FUNCTIONS}
         print(f"{FOLDS}-fold CV on {len(runs)} shuffled partitions: macro-F1 mean "
               f"{sum(r['macro_f1'] for r in runs) / len(runs):.3f} (runs "
               + ", ".join(f"{r['macro_f1']:.3f}" for r in runs) + "); per class "
               + ", ".join(f"{c} {v:.3f}" for c, v in mean.items()))
     if not args.no_cv:
-        predicted, encoded = cross_validate(exs, block=args.block)
+        predicted = cross_validate(exs, block=args.block)
         gold = [ex["label"] for ex in exs]
         blocks = f", folds in blocks of {args.block}" if args.block > 1 else ""
-        print(_render(f"{FOLDS}-fold CV{blocks}, all training gold ({encoded:.0%} decided by the context model)",
+        print(_render(f"{FOLDS}-fold CV{blocks} of the feature model alone, all training gold",
                       report(gold, predicted)))
         first = [i for i, ex in enumerate(exs) if ex["source"] == Path(TRAIN_FILES[0]).name]
         print(_render(f"{FOLDS}-fold CV, {TRAIN_FILES[0]} terms only",
                       report([gold[i] for i in first], [predicted[i] for i in first])))
     text = dumps(model)
     if args.check:
-        same = MODEL_PATH.exists() and same_weights(model, json.loads(MODEL_PATH.read_text(encoding="utf-8")))
+        same = MODEL_PATH.exists() and model == json.loads(MODEL_PATH.read_text(encoding="utf-8"))
         print("shipped weights are up to date" if same else f"{MODEL_PATH} differs from a fresh training run",
               file=sys.stderr)
         return 0 if same else 1
