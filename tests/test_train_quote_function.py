@@ -40,13 +40,25 @@ def test_blind_gold_shares_no_text_or_article_with_training():
 def test_training_leaves_out_records_from_a_blind_article(tmp_path):
     (tmp_path / BLIND_FILE).parent.mkdir(parents=True)
     blind = {"id": "b1", "origin": "polnear/dev/x", "text": "a", "terms": []}
-    (tmp_path / BLIND_FILE).write_text(json.dumps(blind) + "\n", encoding="utf-8")
+    blind_written = {"id": "b2", "origin": "written",
+                     "text": "Officials called the shelling a ‘regrettable incident’ on Monday.",
+                     "terms": [{"start": 32, "end": 54, "text": "‘regrettable incident’", "function": "scare"}]}
+    (tmp_path / BLIND_FILE).write_text(json.dumps(blind) + "\n" + json.dumps(blind_written) + "\n", encoding="utf-8")
     records = [{"id": "t1", "origin": "polnear/dev/x", "text": "b", "terms": []},
                {"id": "t2", "origin": "polnear/dev/y", "text": "c", "terms": []},
-               {"id": "t3", "origin": "written", "text": "d", "terms": []}]
+               {"id": "t3", "origin": "written", "text": "d", "terms": []},
+               # six words in a row of a blind sentence: left out
+               {"id": "t4", "origin": "written", "terms": [],
+                "text": "Later, officials called the shelling a “regrettable incident” again."},
+               # another sentence with the blind sentence's quoted phrase: left out
+               {"id": "t5", "origin": "written", "text": "The ministry spoke of a ‘regrettable incident’.",
+                "terms": [{"start": 24, "end": 46, "text": "‘regrettable incident’", "function": "quotation"}]},
+               # a short quoted word both share is no leak
+               {"id": "t6", "origin": "written", "text": "He called it ‘regrettable’.",
+                "terms": [{"start": 13, "end": 26, "text": "‘regrettable’", "function": "quotation"}]}]
     path = tmp_path / "train.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    assert [r["id"] for r in training_records(path, tmp_path)] == ["t2", "t3"]
+    assert [r["id"] for r in training_records(path, tmp_path)] == ["t2", "t3", "t6"]
 
 
 def test_every_gold_term_is_a_span_of_its_text():

@@ -242,12 +242,16 @@ def exported(model, vocab: dict[str, int], exs: list[dict[str, Any]]) -> tuple[d
                      "encoder_rate": ENCODER_RATE, "head_rate": HEAD_RATE, "sparse_rate": SPARSE_RATE,
                      "dropout": DROPOUT, "warmup": WARMUP, "seed": SEED},
     }
-    # one example of each class per step through the data: a spread of windows and answers
-    picks = [i for c in FUNCTIONS for i in [j for j, ex in enumerate(exs) if ex["label"] == c][::997][:PROBES // 4]]
+    picks = [i for c in FUNCTIONS for i in _spread([j for j, ex in enumerate(exs) if ex["label"] == c], PROBES // 4)]
     probe_probabilities = probabilities(model, vocab, [exs[i] for i in picks])
     context["probes"] = [{"window": exs[i]["window"], "parts": exs[i]["parts"], "features": exs[i]["features"],
                           "probabilities": _rounded(p, 6)} for i, p in zip(picks, probe_probabilities)]
     return context, adapter
+
+
+def _spread(items: list[int], n: int) -> list[int]:
+    """n items evenly spaced through the list (probes from every part of the training files)."""
+    return items[::max(1, len(items) // n)][:n]
 
 
 def cross_validate(exs: list[dict[str, Any]], block: int, thresholds: list[float], log) -> dict[str, Any]:

@@ -121,7 +121,9 @@ def test_a_lowercase_quote_right_after_a_cue_is_partial():
 
 
 def test_each_quote_mark_function_carries_the_classifiers_probability():
-    doc, _ = found("The channel ‘Rybar’ said the operation to ‘liberate’ the town had begun. "
+    # (A word inside what a named source said, "‘Rybar’ said the operation to ‘liberate’ ...", is
+    # the source's word under the guidelines, a quotation; here the author undercuts it.)
+    doc, _ = found("The channel ‘Rybar’ cheered the operation to ‘liberate’ the town, which now lies in ruins. "
                    "“We will hold,” the commander said.")
     terms = {t.span.text: t for t in doc.quoted}
     assert terms["‘liberate’"].function == "scare"
