@@ -1,6 +1,6 @@
 """Fine-tune the encoder for the quote-mark function and train the cascade's context model.
 
-    pip install torch==2.13.0                              # training only: inference is numpy
+    make train-quote                                       # a venv with torch (.venv-train), then both trainers
     python -m sourcetrace.finetune_quote_function          # train on the training gold, write the models
     python -m sourcetrace.finetune_quote_function --cv     # first, blocked 5-fold CV of the whole cascade
 
@@ -64,7 +64,8 @@ def _torch():
     try:
         import torch
     except ImportError:
-        sys.exit("sourcetrace.finetune_quote_function needs torch (training only): pip install torch==2.13.0")
+        sys.exit("sourcetrace.finetune_quote_function needs torch (training only): `make train-quote` "
+                 "sets up .venv-train with it (pip install -r requirements-train.txt)")
     return torch
 
 
