@@ -35,8 +35,9 @@ TRAIN_FILES = ("eval/gold/quoted_terms.jsonl", "eval/gold/quoted_terms_train.jso
                "eval/gold/quoted_terms_train2.jsonl", "eval/gold/quoted_terms_heldout.jsonl",
                "eval/gold/quoted_terms_heldout2.jsonl", "eval/gold/quoted_terms_train3.jsonl",
                "eval/gold/quoted_terms_train4.jsonl", "eval/gold/quoted_terms_heldout3.jsonl",
-               "eval/gold/quoted_terms_train5.jsonl", "eval/gold/quoted_terms_train6.jsonl")
-BLIND_FILE = "eval/gold/quoted_terms_heldout4.jsonl"
+               "eval/gold/quoted_terms_train5.jsonl", "eval/gold/quoted_terms_train6.jsonl",
+               "eval/gold/quoted_terms_heldout4.jsonl", "eval/gold/quoted_terms_train7.jsonl")
+BLIND_FILE = "eval/gold/quoted_terms_heldout5.jsonl"
 MODEL_PATH = Path(__file__).resolve().parent / "models" / MODEL_FILE
 
 L2 = 0.0003
