@@ -3,6 +3,8 @@
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from sourcetrace.evaluate_quoted import evaluate_quoted
 from sourcetrace.evaluate_signals import evaluate_signals
 
@@ -78,22 +80,28 @@ def test_signal_gates_on_our_gold():
 
 
 def test_quoted_function_gate_on_the_spent_heldout_sets():
-    """quoted_terms_heldout.jsonl, quoted_terms_heldout2.jsonl and quoted_terms_heldout3.jsonl were
-    scored (0.871 after five rounds; 0.794 and 0.826 once, blind) and are training data now:
-    in-sample floors (0.988-1.000 measured in session 6)."""
+    """quoted_terms_heldout.jsonl to quoted_terms_heldout4.jsonl were scored (0.871 after five
+    rounds; 0.794, 0.826 and 0.876 once, blind) and are training data now: in-sample floors
+    (0.988-1.000 measured in session 6)."""
     for name, digest in (("quoted_terms_heldout.jsonl", "aca4e714e695b00bb6645e37468021076649cdfc846f73e648528d12c269663f"),
                          ("quoted_terms_heldout2.jsonl", "d9c971e938526c91c994f2115517e885993c73a4fcbde8b168395b85fc2b5499"),
-                         ("quoted_terms_heldout3.jsonl", "17389fde41d7bb1e3f2e05c19519be1fe9ee2c47605d96f906eeaad1f1642436")):
+                         ("quoted_terms_heldout3.jsonl", "17389fde41d7bb1e3f2e05c19519be1fe9ee2c47605d96f906eeaad1f1642436"),
+                         ("quoted_terms_heldout4.jsonl", "dc617de43546028f1c6d2588b7ad5f6e24af38123d725f1a19c374fe200fb673")):
         assert hashlib.sha256((GOLD / name).read_bytes()).hexdigest() == digest
         assert evaluate_quoted(GOLD / name)["macro_f1"] >= 0.90
 
 
-def test_quoted_function_gate_on_fourth_heldout_gold():
-    """quoted_terms_heldout4.jsonl was annotated blind in session 5 and scored once, in session 6,
-    by the cascade with the fine-tuned encoder chosen on blocked CV alone: macro-F1 0.876
-    (quotation 0.938, name 0.821, scare 0.881, mention 0.865). Floors just under the measurement."""
-    heldout = GOLD / "quoted_terms_heldout4.jsonl"
-    assert hashlib.sha256(heldout.read_bytes()).hexdigest() == "dc617de43546028f1c6d2588b7ad5f6e24af38123d725f1a19c374fe200fb673"
+@pytest.mark.parametrize("name, digest, macro, per_class", [
+    # scored once each, in session 6, by the model chosen on blocked CV alone: 0.913 (quotation
+    # 0.895, name 0.951, scare 0.861, mention 0.946) and 0.977 (0.980, 0.980, 0.990, 0.960)
+    ("quoted_terms_heldout5.jsonl", "cf20ca852cc76dd8eb471183cf2220bf8b765edb919d9ef39f5f487aaf56bfa2", 0.90, 0.84),
+    ("quoted_terms_heldout6.jsonl", "c890e104f9b2893ff7857c624408a25d0d6ef955badfd1ed7b44132a37d7df40", 0.96, 0.94),
+])
+def test_quoted_function_gate_on_the_blind_heldout_sets(name, digest, macro, per_class):
+    """Floors just under the blind measurements (see docs/evaluation.md for how much easier these
+    two sets are than heldout4)."""
+    heldout = GOLD / name
+    assert hashlib.sha256(heldout.read_bytes()).hexdigest() == digest
     result = evaluate_quoted(heldout)
-    assert result["macro_f1"] >= 0.86
-    assert all(result["per_class"][f]["f1"] >= 0.80 for f in ("quotation", "name", "scare", "mention"))
+    assert result["macro_f1"] >= macro
+    assert all(result["per_class"][f]["f1"] >= per_class for f in ("quotation", "name", "scare", "mention"))
