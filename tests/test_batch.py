@@ -253,3 +253,17 @@ def test_the_same_text_twice_is_stored_once_and_skipped(tmp_path, workers, capsy
     got = records(out)
     assert got[2] == got[0]                   # one text, one analysis (the first record's metadata)
     assert sqlite3.connect(db).execute("SELECT doc_id FROM articles ORDER BY line").fetchall() == [("a03",), ("a04",)]
+
+
+def test_warm_up_loads_the_quote_mark_encoder_so_the_first_unsure_pair_does_not():
+    from sourcetrace import analyze, encoder
+    from sourcetrace.batch import warm_up
+
+    encoder.load.cache_clear()
+    warm_up()
+    loaded = encoder.load.cache_info()
+    assert loaded.currsize == 1
+    # a place's nickname: the feature model is unsure, so the encoder reads it
+    doc = analyze("Locals call the old bus depot ‘the Cage’ these days.")
+    assert [q.function for q in doc.quoted] == ["name"]
+    assert encoder.load.cache_info().misses == loaded.misses

@@ -191,10 +191,11 @@ def init_worker() -> None:
 
 
 def warm_up() -> None:
-    from . import analyze_document, nlp
+    from . import analyze_document, nlp, quote_function
 
     nlp.load()
     analyze_document(from_text(WARM_UP_TEXT, published="2025-05-02"))
+    quote_function.preload()  # the warm-up text has no pair the feature model is unsure of
 
 
 def analyse_task(doc: Document) -> tuple[str, int, int]:

@@ -201,12 +201,21 @@ class Encoder:
                 mask[row, :len(e.ids)] = True
             states = self.hidden_states(ids, mask, depth=max(layers) + 1)
             for row, (w, e) in enumerate(zip(batch, encodings)):
-                tokens = [(j, s + w.start, f + w.start) for j, (s, f) in enumerate(e.offsets) if f > s]
-                parts = [[j for j, s, f in tokens if any(s >= lo and f <= hi for lo, hi in ranges)]
-                         or [j for j, _, _ in tokens] for ranges in w.parts]
+                parts = part_positions(e.offsets, w.parts, w.start)
                 out[order[b + row]] = np.concatenate(
                     [states[layer][row, part].mean(0) for layer in layers for part in parts])
         return out
+
+
+def part_positions(offsets: Sequence[tuple[int, int]], parts: Sequence[Sequence[tuple[int, int]]],
+                   shift: int = 0) -> list[list[int]]:
+    """For each part (character ranges), the positions of the tokens that lie inside it, given the
+    tokens' character offsets in the encoded text, which starts at `shift` in the ranges' text.
+    Special tokens (empty offsets) belong to no part; a part with no token of its own (cut off by
+    MAX_TOKENS) takes all the window's tokens."""
+    tokens = [(j, s + shift, f + shift) for j, (s, f) in enumerate(offsets) if f > s]
+    return [[j for j, s, f in tokens if any(s >= lo and f <= hi for lo, hi in ranges)] or [j for j, _, _ in tokens]
+            for ranges in parts]
 
 
 def _layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, eps: float = 1e-12) -> np.ndarray:

@@ -143,10 +143,8 @@ def encoded(exs: list[dict[str, Any]], vocab: dict[str, int]) -> list[dict[str, 
     tokenizer = encoder.load(LAYER + 1).tokenizer
     out = []
     for ex, e in zip(exs, tokenizer.encode_batch([ex["window"] for ex in exs])):
-        tokens = [(j, s, f) for j, (s, f) in enumerate(e.offsets) if f > s]
-        parts = [[j for j, s, f in tokens if any(s >= lo and f <= hi for lo, hi in ranges)] or [j for j, _, _ in tokens]
-                 for ranges in ex["parts"]]
-        out.append({"ids": e.ids, "parts": parts, "label": FUNCTIONS.index(ex["label"]),
+        out.append({"ids": e.ids, "parts": encoder.part_positions(e.offsets, ex["parts"]),
+                    "label": FUNCTIONS.index(ex["label"]),
                     "features": [vocab[n] for n in ex["features"] if n in vocab]})
     return out
 
@@ -257,7 +255,8 @@ def _spread(items: list[int], n: int) -> list[int]:
 
 def cross_validate(exs: list[dict[str, Any]], block: int, thresholds: list[float], log) -> dict[str, Any]:
     """Blocked k-fold CV (`train_quote_function.folds_of`) of the feature model, the context model
-    alone and the cascade at each threshold: {name: report}, and the share each threshold encodes."""
+    alone and the cascade at each threshold: {name: report}, each cascade's name saying the share
+    of terms it hands to the context model."""
     fold_of = folds_of(exs, block=block)
     first: list[tuple[str, float]] = [("", 0.0)] * len(exs)
     context = np.zeros((len(exs), len(FUNCTIONS)))

@@ -395,8 +395,16 @@ def context_window(span: Span, sentence: Span | None, text_length: int) -> encod
 def context_vectors(text: str, windows: Sequence[encoder.Window], dense: dict) -> np.ndarray:
     """The encoder's vectors of the windows' parts, as the context model's `dense` part reads them:
     at its layers, from the encoder with its fine-tuning adapter."""
-    layers = dense["layers"]
-    return encoder.load(max(layers) + 1, dense.get("adapter")).focus_vectors(text, windows, layers)
+    return _context_encoder(dense).focus_vectors(text, windows, dense["layers"])
+
+
+def _context_encoder(dense: dict) -> encoder.Encoder:
+    return encoder.load(max(dense["layers"]) + 1, dense.get("adapter"))
+
+
+def preload() -> None:
+    """Load the cascade and its encoder now (a worker's start-up), not at the first unsure pair."""
+    _context_encoder(load_model()["context"]["dense"])
 
 
 def scores(active: list[str], model: dict, vector: np.ndarray | None = None) -> dict[str, float]:

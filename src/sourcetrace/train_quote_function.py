@@ -19,6 +19,7 @@ also cross-validates the whole cascade; the CV here is the feature model's alone
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import re
@@ -60,12 +61,18 @@ def training_records(path: Path, root: Path = ROOT) -> list[dict[str, Any]]:
     the blind set's contrast phrases: a record reusing a blind sentence's words or its phrase
     would score the blind set on what training already saw (a stock phrase is left out too,
     which makes the blind score a little harsher, not kinder)."""
-    blind_records = _records(root / BLIND_FILE)
-    blind = {r["origin"] for r in blind_records if r["origin"] != "written"}
-    blind_runs = set().union(*(_word_runs(r["text"]) for r in blind_records))
-    blind_terms = {t for r in blind_records for t in _quoted_phrases(r)}
-    return [r for r in _records(path) if r["origin"] not in blind and not _word_runs(r["text"]) & blind_runs
-            and not _quoted_phrases(r) & blind_terms]
+    articles, runs, phrases = _blind_marks(root)
+    return [r for r in _records(path) if r["origin"] not in articles and not _word_runs(r["text"]) & runs
+            and not _quoted_phrases(r) & phrases]
+
+
+@functools.lru_cache(maxsize=None)
+def _blind_marks(root: Path) -> tuple[frozenset, frozenset, frozenset]:
+    """The blind set's PolNeAR articles, word runs and quoted phrases, read once for all training files."""
+    blind = _records(root / BLIND_FILE)
+    return (frozenset(r["origin"] for r in blind if r["origin"] != "written"),
+            frozenset().union(*(_word_runs(r["text"]) for r in blind)),
+            frozenset(t for r in blind for t in _quoted_phrases(r)))
 
 
 def _word_runs(text: str) -> set[tuple[str, ...]]:

@@ -18,7 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Mapping, TypeVar
 
-from .. import pipeline
+from .. import pipeline, quote_function
 from ..document import Document
 from ..stages.ingest import from_html, from_text
 
@@ -76,8 +76,9 @@ class Analyser:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sourcetrace-analyse")
 
     def warm_up(self) -> None:
-        """Load the language model and lexicons now rather than on the first request."""
+        """Load the language model, lexicons and the quote-mark encoder now rather than on the first request."""
         run_stages(from_text(WARM_UP_TEXT), self.stages, threading.Event())
+        quote_function.preload()  # the warm-up text has no pair the feature model is unsure of
 
     async def start(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self.executor, self.warm_up)
